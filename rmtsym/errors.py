@@ -1,0 +1,54 @@
+"""Exceptions raised by rmtsym.
+
+Every error caused by bad input names the offending parameter and, where one
+exists, its valid range, so that a command-line user sees one clear line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RmtsymError",
+    "ParameterError",
+    "UnsafeExpressionError",
+    "NoClosedFormError",
+    "ConvergenceError",
+]
+
+
+class RmtsymError(Exception):
+    """Base class of all rmtsym errors."""
+
+
+class ParameterError(RmtsymError, ValueError):
+    """A parameter is outside its valid range.
+
+    >>> str(ParameterError("degree", -1, "an integer >= 0"))
+    'degree = -1 is invalid: expected an integer >= 0'
+    """
+
+    def __init__(self, name: str, value: object, expected: str, hint: str = ""):
+        self.name = name
+        self.value = value
+        self.expected = expected
+        msg = f"{name} = {value!r} is invalid: expected {expected}"
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+
+
+class UnsafeExpressionError(ParameterError):
+    """A user expression uses something outside the whitelisted grammar."""
+
+    def __init__(self, text: str, reason: str):
+        self.text = text
+        self.reason = reason
+        RmtsymError.__init__(self, f"expression {text!r} refused: {reason}")
+        self.name, self.value, self.expected = "expression", text, reason
+
+
+class NoClosedFormError(RmtsymError):
+    """An exact (symbolic) value was requested where rmtsym knows none."""
+
+
+class ConvergenceError(RmtsymError):
+    """A numerical solver did not converge (raised only when the caller asks)."""
