@@ -1,0 +1,8 @@
+"""One runnable file per published result; `rmtsym tour` runs them all in ``ORDER``.
+
+Installed as the package ``rmtsym.derivations``. Each file defines ``TITLE`` and
+``run(ctx: rmtsym.tour.TourContext) -> list[rmtsym.tour.Row]`` and can be run on its own
+(``python derivations/<file>.py -o OUTDIR``).
+"""
+
+ORDER = ["hermite_catalog", "dual_kernels", "gegenbauer_convergence", "marchenko_pastur"]
