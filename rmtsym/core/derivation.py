@@ -19,7 +19,7 @@ m^{2} + m z + 1 &= 0 \\\\
 \\end{aligned}
 >>> sol = sc.compile().solve({"z": 1 + 1j})
 >>> complex(sol["m"])  # closed form (-z + sqrt(z^2 - 4))/2 on the Im m > 0 branch
-(-0.3002...+0.6248...j)
+(-0.2570...+0.5290...j)
 """
 
 from __future__ import annotations
