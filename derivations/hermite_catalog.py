@@ -69,10 +69,12 @@ def run(ctx: TourContext) -> list[Row]:
     with ctx.figure() as fig:
         if fig is not None:
             _, ax = fig
-            for name, c in spectra.items():
+            colors = __import__("matplotlib").colormaps["tab20"].colors
+            for j, (name, c) in enumerate(spectra.items()):
                 k = np.arange(len(c))
                 keep = c > 1e-15
-                ax.semilogy(k[keep], c[keep], "o-", ms=3, lw=0.8, label=name)
+                ax.semilogy(k[keep], c[keep], "os^Dv"[j % 5] + "-", ms=3, lw=0.8, color=colors[j % 20],
+                            label=name)
             ax.set_xlabel("degree k")
             ax.set_ylabel(r"$|c_k|$")
             ax.set_title("Hermite coefficients of the catalog")

@@ -14,7 +14,7 @@ Hermite series is summed with a stated truncation bound
 
 >>> relu = activation("relu")
 >>> relu.mu0, relu.mu1, relu.mu_star
-(sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(-1/(2*pi) + 1/4))
+(sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(-2 + pi)/(2*sqrt(pi)))
 >>> float(relu.dual_kernel(0.0)) == float(relu.mu0**2)
 True
 >>> activation("leaky_relu", a=0.1).expr
@@ -297,6 +297,6 @@ def activation(name: str | sp.Expr, **params) -> Activation:
 
 
 def _polynomial_dual(act: Activation) -> sp.Expr:
-    deg = sp.Poly(act.expr, Z).degree()
+    deg = max(sp.Poly(act.expr, Z).degree(), 0)
     c = act.hermite_coefficients(deg, exact=True)
     return sp.expand(sum(ck**2 * RHO**k for k, ck in enumerate(c)))

@@ -4,8 +4,12 @@ These are definitions and classical identities (no unknowns, only outputs); they
 foundations that every spectral law and learning curve rests on.
 Conventions: ``docs/conventions.md`` (Gaussian, Sphere).
 
->>> print(HERMITE_EXPANSION.latex(header=False).splitlines()[1])
-c_{k} &= \\int\\limits_{-\\infty}^{\\infty} \\frac{\\sqrt{2} f{\\left(z \\right)} h_{k}{\\left(z \\right)} e^{- \\frac{z^{2}}{2}}}{2 \\sqrt{\\pi}}\\, dz \\\\
+>>> print(ACTIVATION_CONSTANTS.latex(header=False))
+\\begin{aligned}
+\\mu_{0} &= {c}_{0} \\\\
+\\mu_{1} &= {c}_{1} \\\\
+\\mu_{*} &= \\sqrt{\\sum_{k=2}^{\\infty} {c}_{k}^{2}}
+\\end{aligned}
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Max(0, b + z)
 >>> parse_expression("__import__('os').system('true')")
 Traceback (most recent call last):
 ...
-rmtsym.errors.UnsafeExpressionError: expression "__import__('os').system('true')" refused: character "'" at position 11 is not allowed
+rmtsym.errors.UnsafeExpressionError: expression "__import__('os').system('true')" refused: character '_' at position 0 is not allowed
 """
 
 from __future__ import annotations
