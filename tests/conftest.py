@@ -7,7 +7,12 @@ any scale. Run `RMTSYM_MC_SCALE=20 python -m pytest -m slow` for the large-size 
 
 import os
 
-import pytest
+# one BLAS thread per process: tests that diagonalise many small matrices are slower, not
+# faster, with threads competing for the machine's two cores (and results are reproducible)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402
 
 
 @pytest.fixture

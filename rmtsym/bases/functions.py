@@ -103,6 +103,13 @@ def free_parameters(expr: sp.Expr, var: sp.Symbol = Z) -> list[sp.Symbol]:
     return sorted((s for s in sp.sympify(expr).free_symbols if s != var), key=lambda s: s.name)
 
 
+def _branches(e: sp.Expr) -> list[sp.Expr]:
+    """The expressions a nested Max/Min can take (its leaves); ``[e]`` for anything else."""
+    if isinstance(e, (sp.Max, sp.Min)):
+        return [br for a in e.args for br in _branches(a)]
+    return [e]
+
+
 def breakpoints(expr: sp.Expr, var: sp.Symbol = Z) -> list[float]:
     """Real points where ``expr`` has a kink or jump (arguments of Heaviside, Abs, Max, ...).
 
@@ -116,7 +123,8 @@ def breakpoints(expr: sp.Expr, var: sp.Symbol = Z) -> list[float]:
         if isinstance(node, (sp.Heaviside, sp.DiracDelta, sp.Abs, sp.sign)):
             args.append(node.args[0])
         elif isinstance(node, (sp.Max, sp.Min)):
-            a = node.args
+            # nested Max/Min (e.g. clip = Min(1, Max(-1, z))): compare every branch of every argument
+            a = [br for arg in node.args for br in _branches(arg)]
             args.extend(x - y for i, x in enumerate(a) for y in a[i + 1:])
         elif isinstance(node, sp.Piecewise):
             for _, cond in node.args:

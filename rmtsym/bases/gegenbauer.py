@@ -824,23 +824,22 @@ def gegenbauer_coefficients(f, d, degree: int, *, exact: bool | None = None, dig
     params = [p for p in free_parameters(f) if p != d]
 
     if exact is None:
-        if f.is_polynomial(Z):
-            exact = True
-        elif not isinstance(d, int):
-            exact = True
-        else:
-            exact = False
-        if exact and digits is not None:
-            vals = _exact_coefficients(f, Z, d, degree)
+        if f.is_polynomial(Z) or not isinstance(d, int):
             if params or not isinstance(d, int):
-                raise ParameterError("digits", digits, "None when f or d is symbolic",
-                                     f"free symbols {[str(p) for p in params] or [str(d)]}")
+                digits = None  # symbolic input: an exact answer, there is nothing to evaluate
+            try:
+                vals = _exact_coefficients(f, Z, d, degree)
+            except NoClosedFormError as exc:
+                raise ParameterError("d", d, "a concrete integer >= 3 for a numeric evaluation", str(exc)) from None
+            if digits is None:
+                return Expansion("gegenbauer", vals, f, exact=True, dim=d, method="exact")
             vals = tuple(sp.Float(sp.N(v, digits + 5), digits) for v in vals)
             return Expansion("gegenbauer", vals, f, exact=False, digits=digits, error=0.0, dim=d,
                              method="exact-evaluated")
+        exact = False
     if exact:
         vals = _exact_coefficients(f, Z, d, degree)
-        return Expansion("gegenbauer", tuple(sp.sympify(v) for v in vals), f, exact=True, dim=d, method="exact")
+        return Expansion("gegenbauer", vals, f, exact=True, dim=d, method="exact")
 
     d = _check_d(d, numeric=True)
     if params:

@@ -29,6 +29,7 @@ __all__ = ["register", "get_derivation", "graph", "lineage", "latex_document", "
 PROVIDERS: list[str] = [
     "rmtsym.bases.derivations",
     "rmtsym.spectra.classic",
+    "rmtsym.spectra.free",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
