@@ -24,7 +24,8 @@ NAMES = [n for n in CATALOG if n not in ("polynomial", "linear")]
 def _tex(v) -> str:
     v = sp.sympify(v)
     if isinstance(v, sp.Float) or (v.is_number and sp.count_ops(v) > 25):
-        return f"{float(v):.10g}"
+        # numeric values (30-digit quadrature): below 1e-25 they are zero within the error bound
+        return "0" if abs(float(v)) < 1e-25 else f"{float(v):.10g}"
     return sp.latex(v)
 
 
