@@ -1,6 +1,6 @@
 """The ``rmtsym`` command.
 
-Verbs: ``hermite``, ``gegenbauer``, ``catalog``, ``graph``, ``latex``, ``tour``. Every verb has
+Verbs: ``hermite``, ``gegenbauer``, ``catalog``, ``spectrum``, ``graph``, ``latex``, ``tour``. Every verb has
 ``--help``; results go to standard output (``--json`` for scripts, ``--latex`` where it makes
 sense); bad input gives one line ``rmtsym: error: ...`` on standard error and exit status 2.
 Expressions given on the command line are parsed by a whitelist grammar and never executed
@@ -266,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--document", action="store_true",
                     help="a standalone document with everything the result rests on, foundations first")
     lt.set_defaults(func=cmd_latex)
+
+    from .cli_spectrum import add_spectrum_parser
+
+    add_spectrum_parser(sub)
 
     t = sub.add_parser("tour", help="reproduce every result: LaTeX, figures, theory-vs-check table",
                        description="Run every file in derivations/ and write OUTDIR with one LaTeX file per "

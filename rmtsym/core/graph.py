@@ -30,6 +30,7 @@ PROVIDERS: list[str] = [
     "rmtsym.bases.derivations",
     "rmtsym.spectra.classic",
     "rmtsym.spectra.free",
+    "rmtsym.spectra.spiked",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}

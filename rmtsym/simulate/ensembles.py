@@ -16,13 +16,53 @@ import numpy as np
 from ..errors import ParameterError
 from .gaussian import rng_from
 
-__all__ = ["wishart_eigenvalues", "wigner_eigenvalues", "empirical_stieltjes"]
+__all__ = ["wishart_eigenvalues", "wigner_eigenvalues", "wishart_matrix", "wigner_matrix",
+           "free_sum_eigenvalues", "free_product_eigenvalues", "empirical_stieltjes"]
 
 
 def _pos_int(name: str, v) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
         raise ParameterError(name, v, "an integer >= 1")
     return int(v)
+
+
+def wishart_matrix(p: int, N: int, variance: float = 1.0, seed=0) -> np.ndarray:
+    """``variance * X X^T / N`` with ``X`` p x N iid N(0,1) (Marchenko–Pastur, ratio p/N)."""
+    p, N = _pos_int("p", p), _pos_int("N", N)
+    if not variance > 0:
+        raise ParameterError("variance", variance, "a number > 0")
+    X = rng_from(seed).standard_normal((p, N))
+    return variance * (X @ X.T) / N
+
+
+def wigner_matrix(n: int, variance: float = 1.0, seed=0) -> np.ndarray:
+    """A GOE matrix scaled to a semicircle of variance ``variance`` (rotation invariant)."""
+    n = _pos_int("n", n)
+    if not variance >= 0:
+        raise ParameterError("variance", variance, "a number >= 0")
+    A = rng_from(seed).standard_normal((n, n))
+    return (A + A.T) / np.sqrt(2 * n) * np.sqrt(variance)
+
+
+def _haar(n: int, rng) -> np.ndarray:
+    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+    return Q * np.sign(np.diag(R))
+
+
+def free_sum_eigenvalues(A: np.ndarray, B: np.ndarray, seed=0) -> np.ndarray:
+    """Eigenvalues of ``A + O B O^T`` with ``O`` Haar orthogonal: asymptotically free."""
+    O = _haar(A.shape[0], rng_from(seed))
+    return np.linalg.eigvalsh(A + O @ B @ O.T)
+
+
+def free_product_eigenvalues(A: np.ndarray, B: np.ndarray, seed=0) -> np.ndarray:
+    """Eigenvalues of ``A^{1/2} O B O^T A^{1/2}`` (``A`` positive semi-definite), ``O`` Haar."""
+    w, V = np.linalg.eigh(A)
+    if w.min() < -1e-10 * max(1.0, abs(w).max()):
+        raise ParameterError("A", "matrix", "a positive semi-definite matrix")
+    half = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
+    O = _haar(A.shape[0], rng_from(seed))
+    return np.linalg.eigvalsh(half @ (O @ B @ O.T) @ half)
 
 
 def wishart_eigenvalues(p: int, N: int, seed=0) -> np.ndarray:
