@@ -36,6 +36,20 @@ _LAZY = {
     "Activation": "rmtsym.bases.catalog",
     "CATALOG": "rmtsym.bases.catalog",
     "parse_expression": "rmtsym.bases.parse",
+    # spectra
+    "marchenko_pastur": "rmtsym.spectra.classic",
+    "semicircle": "rmtsym.spectra.classic",
+    "free_sum": "rmtsym.spectra.free",
+    "free_product": "rmtsym.spectra.free",
+    "affine": "rmtsym.spectra.free",
+    "algebraic_law": "rmtsym.spectra.law",
+    "empirical_law": "rmtsym.spectra.law",
+    "kernel_matrix": "rmtsym.spectra.kernels",
+    "conjugate_kernel": "rmtsym.spectra.kernels",
+    "spiked_rf_spectrum": "rmtsym.spectra.spiked",
+    "spiked_rf_parameters": "rmtsym.spectra.spiked",
+    # simulate
+    "compare": "rmtsym.simulate.compare",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

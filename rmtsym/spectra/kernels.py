@@ -1003,7 +1003,7 @@ def kernel_matrix(f, ell=None, kappa=None, *, d: int | None = None, n: int | Non
     5/4
     """
     spec = kernel_matrix_equation(f, ell, kappa, d=d, n=n, data=data, model=model, degree_max=degree_max)
-    where = f"d={d},n={n}" if d is not None else f"ell={spec.ell},kappa={sp.nsimplify(spec.kappa)}"
+    where = f"d={d},n={n}" if d is not None else f"ell={sp.nsimplify(spec.ell)},kappa={sp.nsimplify(spec.kappa)}"
     return _as_law(spec, f"kernel-matrix[{_function(f)}; {where}; {model}]",
                    "inner-product kernel matrix spectrum",
                    ["hermite-expansion" if d is None else "gegenbauer-expansion", "marchenko-pastur",
