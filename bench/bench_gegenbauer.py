@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import time
+import sys, os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import numpy as np
 import sympy as sp

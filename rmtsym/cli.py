@@ -271,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_spectrum_parser(sub)
 
+    from .cli_curve import _add_top_level, add_curve_parser
+
+    add_curve_parser(sub)
+    _add_top_level(sub)
+
     t = sub.add_parser("tour", help="reproduce every result: LaTeX, figures, theory-vs-check table",
                        description="Run every file in derivations/ and write OUTDIR with one LaTeX file per "
                                    "result, a figure per result (if matplotlib is installed) and a summary "
