@@ -17,6 +17,7 @@ from typing import Sequence
 
 import sympy as sp
 
+from .cli_types import int_in
 from .errors import RmtsymError
 
 __all__ = ["main", "build_parser"]
@@ -174,38 +175,6 @@ def cmd_tour(args) -> int:
     return 1 if failed else 0
 
 
-def _nonneg_int(name: str):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {text!r}") from None
-        if v < 0:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= 0, got {v}")
-        return v
-    return conv
-
-
-def _digits(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"digits must be an integer in 1..1000, got {text!r}") from None
-    if not 1 <= v <= 1000:
-        raise argparse.ArgumentTypeError(f"digits must be an integer in 1..1000, got {v}")
-    return v
-
-
-def _dim(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"dim must be an integer >= 3, got {text!r}") from None
-    if v < 3:
-        raise argparse.ArgumentTypeError(f"dim must be an integer >= 3, got {v}")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``rmtsym`` command."""
     p = argparse.ArgumentParser(
@@ -225,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         g = sp_.add_mutually_exclusive_group()
         g.add_argument("--exact", action="store_true", help="require closed forms (error if none)")
         g.add_argument("--numeric", action="store_true", help="numeric values even where closed forms exist")
-        sp_.add_argument("--digits", type=_digits, default=None,
+        sp_.add_argument("--digits", type=int_in("digits", 1, 1000), default=None,
                          help="numeric values with this many digits (mpmath); default float64")
         out = sp_.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="machine-readable output")
@@ -235,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Hermite coefficients c_k = E[f(Z) h_k(Z)], h_k = He_k/sqrt(k!), Z ~ N(0,1): "
                                    "exact where a closed form exists, numeric otherwise.")
     h.add_argument("function", help=fn_help)
-    h.add_argument("--degree", type=_nonneg_int("degree"), default=6, help="highest degree K (default 6)")
+    h.add_argument("--degree", type=int_in("degree", 0), default=6, help="highest degree K (default 6)")
     add_expansion_opts(h)
     h.set_defaults(func=cmd_hermite)
 
@@ -243,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Gegenbauer coefficients g_k = E[f(t) q_k(t)], t = <x, e>, "
                                    "x uniform on S^{d-1}(sqrt d).")
     g.add_argument("function", help=fn_help)
-    g.add_argument("--dim", type=_dim, required=True, help="dimension d >= 3")
-    g.add_argument("--degree", type=_nonneg_int("degree"), default=6, help="highest degree K (default 6)")
+    g.add_argument("--dim", type=int_in("dim", 3), required=True, help="dimension d >= 3")
+    g.add_argument("--degree", type=int_in("degree", 0), default=6, help="highest degree K (default 6)")
     add_expansion_opts(g)
     g.set_defaults(func=cmd_gegenbauer)
 

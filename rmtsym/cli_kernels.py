@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .cli_types import positive_float
+
 __all__ = ["add_parsers"]
 
 
@@ -16,20 +18,6 @@ def _f(text: str):
     from .bases.catalog import activation
 
     return activation(text).expr
-
-
-def _positive_float(name: str):
-    import argparse
-
-    def conv(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number > 0, got {text!r}") from None
-        if not v > 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a number > 0, got {v}")
-        return v
-    return conv
 
 
 def _outlier_lines(law) -> list[str]:
@@ -125,8 +113,8 @@ def add_parsers(kinds, common, report) -> None:
                                      "size); with --dim: the finite-size law with exact Gegenbauer coefficients at "
                                      "n = kappa d^ell.")
     k.add_argument("--f", required=True, help="catalog name or expression in z, e.g. tanh or 'relu(z) - 0.4'")
-    k.add_argument("--ell", required=True, type=_positive_float("ell"), help="scaling exponent ell > 0")
-    k.add_argument("--kappa", required=True, type=_positive_float("kappa"), help="n/d^ell > 0")
+    k.add_argument("--ell", required=True, type=positive_float("ell"), help="scaling exponent ell > 0")
+    k.add_argument("--kappa", required=True, type=positive_float("kappa"), help="n/d^ell > 0")
     k.add_argument("--dim", type=int, default=None, help="finite dimension d (finite-size law)")
     k.add_argument("--data", choices=["sphere", "gaussian"], default="sphere", help="data distribution")
     common(k)
@@ -135,7 +123,7 @@ def add_parsers(kinds, common, report) -> None:
                          description="Conjugate-kernel spectrum (Pennington & Worah 2017): W n1 x n0, X n0 x m "
                                      "iid N(0,1), M = Y Y^T/m; phi = n0/m, psi = n0/n1. --n sets n1 for --simulate.")
     c.add_argument("--f", required=True, help="catalog name or expression in z")
-    c.add_argument("--phi", required=True, type=_positive_float("phi"), help="n0/m > 0")
-    c.add_argument("--psi", required=True, type=_positive_float("psi"), help="n0/n1 > 0")
+    c.add_argument("--phi", required=True, type=positive_float("phi"), help="n0/m > 0")
+    c.add_argument("--psi", required=True, type=positive_float("psi"), help="n0/n1 > 0")
     common(c)
     c.set_defaults(func=lambda a: cmd_ck(a, report))

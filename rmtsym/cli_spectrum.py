@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from .cli_types import int_in
 from .errors import ParameterError
 
 __all__ = ["add_spectrum_parser", "LawSpec", "parse_law_spec"]
@@ -199,24 +200,12 @@ def _plot(path, law, x, dens, ev, title, other=None) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--simulate", action="store_true", help="sample matrices and compare (KS, Stieltjes)")
-    p.add_argument("--n", type=_int_at_least(10, "n"), default=1000, help="matrix size for --simulate (default 1000)")
-    p.add_argument("--reps", type=_int_at_least(1, "reps"), default=4, help="replicates for --simulate (default 4)")
-    p.add_argument("--seed", type=_int_at_least(0, "seed"), default=0, help="first seed (default 0)")
-    p.add_argument("--points", type=_int_at_least(2, "points"), default=401, help="density grid size (default 401)")
+    p.add_argument("--n", type=int_in("n", 10), default=1000, help="matrix size for --simulate (default 1000)")
+    p.add_argument("--reps", type=int_in("reps", 1), default=4, help="replicates for --simulate (default 4)")
+    p.add_argument("--seed", type=int_in("seed", 0), default=0, help="first seed (default 0)")
+    p.add_argument("--points", type=int_in("points", 2), default=401, help="density grid size (default 401)")
     p.add_argument("--plot", metavar="FILE.png", help="density against histogram")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-
-
-def _int_at_least(lo: int, name: str):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= {lo}, got {text!r}") from None
-        if v < lo:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer >= {lo}, got {v}")
-        return v
-    return conv
 
 
 def cmd_mp(args) -> int:

@@ -12,6 +12,7 @@ __all__ = [
     "UnsafeExpressionError",
     "NoClosedFormError",
     "ConvergenceError",
+    "check_int",
 ]
 
 
@@ -52,3 +53,34 @@ class NoClosedFormError(RmtsymError):
 
 class ConvergenceError(RmtsymError):
     """A numerical solver did not converge (raised only when the caller asks)."""
+
+
+def check_int(value, name: str, lo: int = 0, hi: int | None = None) -> int:
+    """``value`` as an ``int`` in ``[lo, hi]``, or :class:`ParameterError` naming ``name``.
+
+    Accepts Python, numpy and sympy integers; refuses bools, floats and strings.
+
+    >>> check_int(3, "degree")
+    3
+    >>> check_int(2.5, "degree")
+    Traceback (most recent call last):
+    ...
+    rmtsym.errors.ParameterError: degree = 2.5 is invalid: expected an integer >= 0
+    """
+    import numbers
+
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok:
+        try:  # sympy Integer
+            import sympy
+
+            ok = isinstance(value, sympy.Integer)
+        except ImportError:  # pragma: no cover
+            ok = False
+    if ok:
+        value = int(value)
+        ok = value >= lo and (hi is None or value <= hi)
+    if not ok:
+        expected = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
+        raise ParameterError(name, value, expected)
+    return value

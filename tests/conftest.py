@@ -18,3 +18,33 @@ import pytest  # noqa: E402
 @pytest.fixture
 def mc_scale() -> float:
     return float(os.environ.get("RMTSYM_MC_SCALE", "1"))
+
+
+def _openblas():
+    """(get, set) of the OpenBLAS thread count bundled with numpy, or None."""
+    import ctypes
+    import glob
+
+    import numpy as np
+
+    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*")):
+        lib = ctypes.CDLL(path)
+        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads", "openblas_set_num_threads")):
+            if hasattr(lib, get) and hasattr(lib, set_):
+                return getattr(lib, get), getattr(lib, set_)
+    return None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_thread_blas():
+    """One BLAS thread even if numpy was imported before the environment variable was set."""
+    fns = _openblas()
+    if fns is None:
+        yield
+        return
+    get, set_ = fns
+    old = get()
+    set_(1)
+    yield
+    set_(old)

@@ -26,35 +26,6 @@ from rmtsym.spectra.law import (M, Z, AlgebraicLaw, SubordinationLaw, atomic_law
                                 empirical_law)
 
 
-# ---- keep BLAS single-threaded inside these tests --------------------------------------------
-# On a loaded 2-core machine OpenBLAS threads spin against each other (a 400 x 400 eigvalsh
-# takes seconds instead of 30 ms); the previous thread count is restored afterwards.
-def _openblas():
-    import ctypes
-    import glob
-    import os
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs",
-                                       "*openblas*")):
-        lib = ctypes.CDLL(path)
-        for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-                          ("openblas_get_num_threads", "openblas_set_num_threads")):
-            if hasattr(lib, get) and hasattr(lib, set_):
-                return getattr(lib, get), getattr(lib, set_)
-    return None
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_thread_blas():
-    fns = _openblas()
-    if fns is None:
-        yield
-        return
-    get, set_ = fns
-    old = get()
-    set_(1)
-    yield
-    set_(old)
-
 
 # ---- independent combinatorics ---------------------------------------------------------------
 def set_partitions(items):

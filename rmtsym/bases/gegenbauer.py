@@ -44,7 +44,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..errors import ConvergenceError, NoClosedFormError, ParameterError
+from ..errors import check_int, ConvergenceError, NoClosedFormError, ParameterError
 from .expansion import Expansion
 from .functions import Z, breakpoints, canonical, free_parameters, to_mpmath, to_numpy
 
@@ -95,14 +95,7 @@ def _check_d(d, *, numeric: bool = False):
 
 
 def _check_int(value, name: str, lo: int = 0, hi: int | None = None) -> int:
-    ok = isinstance(value, (numbers.Integral, sp.Integer)) and not isinstance(value, bool)
-    if ok:
-        value = int(value)
-        ok = value >= lo and (hi is None or value <= hi)
-    if not ok:
-        rng = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
-        raise ParameterError(name, value, rng)
-    return value
+    return check_int(value, name, lo, hi)
 
 
 # ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from ..errors import ParameterError
+from ..errors import check_int, ParameterError
 from .gaussian import rng_from
 from .sphere import sample_sphere
 
@@ -39,14 +39,7 @@ _MAX_N = 20_000
 
 
 def _size(name: str, value, lo: int = 1, hi: int | None = None) -> int:
-    ok = isinstance(value, (numbers.Integral, sp.Integer)) and not isinstance(value, bool)
-    if ok:
-        value = int(value)
-        ok = value >= lo and (hi is None or value <= hi)
-    if not ok:
-        rng = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi}]"
-        raise ParameterError(name, value, rng)
-    return value
+    return check_int(value, name, lo, hi)
 
 
 def _callable(f) -> Callable[[np.ndarray], np.ndarray]:
