@@ -48,6 +48,12 @@ _LAZY = {
     "conjugate_kernel": "rmtsym.spectra.kernels",
     "spiked_rf_spectrum": "rmtsym.spectra.spiked",
     "spiked_rf_parameters": "rmtsym.spectra.spiked",
+    # models
+    "ridge_risk": "rmtsym.models.ridge",
+    "power_law_spectrum": "rmtsym.models.ridge",
+    "effective_ridge": "rmtsym.models.ridge",
+    "scaling_exponent": "rmtsym.models.ridge",
+    "gcv": "rmtsym.models.gcv",
     # simulate
     "compare": "rmtsym.simulate.compare",
 }

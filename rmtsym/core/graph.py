@@ -31,6 +31,7 @@ PROVIDERS: list[str] = [
     "rmtsym.spectra.classic",
     "rmtsym.spectra.free",
     "rmtsym.spectra.spiked",
+    "rmtsym.models.ridge",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
