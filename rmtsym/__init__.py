@@ -54,6 +54,7 @@ _LAZY = {
     "effective_ridge": "rmtsym.models.ridge",
     "scaling_exponent": "rmtsym.models.ridge",
     "gcv": "rmtsym.models.gcv",
+    "krr_curve": "rmtsym.models.kernel_ridge",
     # simulate
     "compare": "rmtsym.simulate.compare",
 }

@@ -32,6 +32,7 @@ PROVIDERS: list[str] = [
     "rmtsym.spectra.free",
     "rmtsym.spectra.spiked",
     "rmtsym.models.ridge",
+    "rmtsym.models.kernel_ridge",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
