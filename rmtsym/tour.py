@@ -207,11 +207,11 @@ def run_tour(outdir: Path, *, quick: bool = False, only: Sequence[str] | None = 
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
     for name in names:
-        mod = importlib.import_module(f"rmtsym.derivations.{name}")
         ctx = TourContext(outdir=outdir, quick=quick, plots=plots, name=name)
         t0 = time.perf_counter()
-        print(f"[tour] {name}: {getattr(mod, 'TITLE', '')}", file=out, flush=True)
         try:
+            mod = importlib.import_module(f"rmtsym.derivations.{name}")
+            print(f"[tour] {name}: {getattr(mod, 'TITLE', '')}", file=out, flush=True)
             got = list(mod.run(ctx))
         except Exception:  # report, keep going
             errors[name] = traceback.format_exc()
