@@ -21,6 +21,6 @@ def test_tour_quick(tmp_path):
 
     for name in derivation_modules():
         assert (out / f"{name}.tex").exists(), name
-        assert (out / f"{name}.png").exists(), name  # matplotlib is in the test extra
+        assert list(out.glob(f"{name}*.png")), name  # one figure or more; matplotlib is in the test extra
         assert any(row["result"] for row in rows)
     assert (out / "summary.md").read_text().count("| ok |") == len(rows)

@@ -33,6 +33,7 @@ PROVIDERS: list[str] = [
     "rmtsym.spectra.spiked",
     "rmtsym.models.ridge",
     "rmtsym.models.kernel_ridge",
+    "rmtsym.models.random_features",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}

@@ -62,7 +62,7 @@ import sympy as sp
 
 from ..bases.gegenbauer import gegenbauer_coefficients, harmonic_dimension
 from ..core.derivation import Derivation
-from ..core.graph import PROVIDERS, register
+from ..core.graph import register
 from ..errors import ParameterError
 
 __all__ = [
@@ -77,8 +77,6 @@ __all__ = [
     "KERNEL_RIDGE_PHASE",
 ]
 
-if __name__ not in PROVIDERS:  # so that rmtsym.graph() lists this module's derivations once imported
-    PROVIDERS.append(__name__)
 
 
 # ---------------------------------------------------------------------------------------
