@@ -15,6 +15,7 @@ installed (``pip install rmtool``, GPL: only called, never copied), rmtool's ``A
 
 from __future__ import annotations
 
+from _timing import best_of  # noqa: E402  (also puts the checkout on sys.path)
 import os
 import sys
 import time
@@ -29,13 +30,6 @@ from rmtsym.spectra.classic import marchenko_pastur, semicircle  # noqa: E402
 from rmtsym.spectra.free import free_sum  # noqa: E402
 
 
-def best_of(k, fn):
-    best, out = np.inf, None
-    for _ in range(k):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def reference(x, v=1, g=mpmath.mpf(1) / 2, dps=40):
@@ -60,18 +54,18 @@ def main(n: int = 2001) -> None:
     ref = reference(x)
 
     law.density(x[:5])
-    t_alg, f_alg = best_of(20, lambda: law.density(x))
+    t_alg, f_alg = best_of(lambda: law.density(x), repeat=20)
     err_alg = float(np.max(np.abs(f_alg - ref)))
     rows.append(("rmtsym algebraic (exact cubic, branch rule)", n, t_alg, err_alg))
 
     big = np.linspace(lo - 0.5, hi + 0.5, 10**6)
-    t_big, f_big = best_of(3, lambda: law.density(big))
+    t_big, f_big = best_of(lambda: law.density(big), repeat=3)
     sub = np.arange(0, big.size, 997)
     err_big = float(np.max(np.abs(f_big[sub] - reference(big[sub]))))
     rows.append(("rmtsym algebraic, 10^6 points (err on 1004)", big.size, t_big, err_big))
 
     num = free_sum(semicircle(1), marchenko_pastur("1/2"), method="subordination")
-    t_num, f_num = best_of(2, lambda: num.density(x))
+    t_num, f_num = best_of(lambda: num.density(x), repeat=2)
     rows.append(("rmtsym subordination (CompiledSystem)", n, t_num, float(np.max(np.abs(f_num - ref)))))
 
     t_rmt = err_rmt = None
@@ -85,7 +79,7 @@ def main(n: int = 2001) -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_rmt, f_rmt = best_of(3, run_rmtool)
+            t_rmt, f_rmt = best_of(run_rmtool, repeat=3)
         err_rmt = float(np.max(np.abs(f_rmt - ref)))
         rows.append(("rmtool AplusB + Lmz2pdf (GPL, called only)", n, t_rmt, err_rmt))
     except ImportError:

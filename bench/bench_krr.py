@@ -10,6 +10,7 @@ Prints the times, the ratio, and the accuracy reached (theory vs simulation, in 
 
 from __future__ import annotations
 
+from _timing import best_of  # noqa: E402  (also puts the checkout on sys.path)
 import argparse
 import time
 
@@ -19,13 +20,6 @@ from rmtsym.models.kernel_ridge import kernel_spectrum, krr_curve
 from rmtsym.simulate.kernel_ridge import simulate_krr
 
 
-def best_of(fn, repeat=5):
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts), out
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ standard error.
     OPENBLAS_NUM_THREADS=1 python bench/bench_rf.py
 """
 
+from _timing import best_of  # noqa: E402  (also puts the checkout on sys.path)
 import os
 import sys
 import time
@@ -25,13 +26,6 @@ from rmtsym.simulate.random_features import simulate_rf  # noqa: E402
 ACT = "relu(z) - 1/sqrt(2*pi)"
 
 
-def best_of(f, k=5):
-    ts = []
-    for _ in range(k):
-        t0 = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t0)
-    return min(ts), out
 
 
 def main() -> None:
@@ -40,7 +34,7 @@ def main() -> None:
     rf_risk(ACT, psi1, psi2, 1e-3, f1=1, noise=0.25, method="newton")  # compile once
     t_red, c = best_of(lambda: rf_risk((0.5, 0.30140514), psi1, psi2, 1e-3, f1=1, noise=0.25))
     t_new, cn = best_of(lambda: rf_risk((0.5, 0.30140514), psi1, psi2, 1e-3, f1=1, noise=0.25, method="newton"))
-    t_sim, s1 = best_of(lambda: simulate_rf(ACT, 200, 400, 300, 0.05, f1=1, noise=0.25, reps=1, seed=0), k=3)
+    t_sim, s1 = best_of(lambda: simulate_rf(ACT, 200, 400, 300, 0.05, f1=1, noise=0.25, reps=1, seed=0), repeat=3)
     s4 = simulate_rf(ACT, 200, 400, 300, 0.05, f1=1, noise=0.25, reps=4, seed=10)
     th = float(rf_risk(ACT, 2, 1.5, 0.05, f1=1, noise=0.25).risk)
     print(f"machine: {os.cpu_count()} cores, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")

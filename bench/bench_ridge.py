@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from _timing import best_of  # noqa: E402  (also puts the checkout on sys.path)
 import os
 import sys
 import time
@@ -24,13 +25,6 @@ from rmtsym.models.ridge import power_law_spectrum, ridge_risk  # noqa: E402
 from rmtsym.simulate.ridge import simulate_ridge  # noqa: E402
 
 
-def best_of(k, fn):
-    best, out = np.inf, None
-    for _ in range(k):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main() -> int:
@@ -39,11 +33,11 @@ def main() -> int:
         spec = power_law_spectrum(p, 1.5, 1.0)
         n = np.linspace(50, 2000, 1000)
         for lam in (1e-3, 0.0):
-            t, c = best_of(5, lambda: ridge_risk(spec, n=n, ridge=lam, noise=0.1))
+            t, c = best_of(lambda: ridge_risk(spec, n=n, ridge=lam, noise=0.1), repeat=5)
             print(f"1000-point curve p={p} lambda={lam:g}: {t * 1e3:.1f} ms (converged {c.converged.mean():.0%})")
     spec = power_law_spectrum(200, 1.5, 1.0)
-    t_mc, sim = best_of(1, lambda: simulate_ridge(spec.eig, np.sqrt(spec.beta2), 400, 1e-3, 0.1, reps=10))
-    t_th, c = best_of(5, lambda: ridge_risk(spec, n=np.linspace(50, 2000, 1000), ridge=1e-3, noise=0.1))
+    t_mc, sim = best_of(lambda: simulate_ridge(spec.eig, np.sqrt(spec.beta2), 400, 1e-3, 0.1, reps=10), repeat=1)
+    t_th, c = best_of(lambda: ridge_risk(spec, n=np.linspace(50, 2000, 1000), ridge=1e-3, noise=0.1), repeat=5)
     th = float(ridge_risk(spec, n=400, ridge=1e-3, noise=0.1).risk)
     print(f"one MC point d=200 n=400 (10 reps): {t_mc * 1e3:.1f} ms; risk {sim.risk:.5f} ± {sim.risk_se:.5f} "
           f"vs theory {th:.5f}")
@@ -56,8 +50,8 @@ def main() -> int:
     y = X[:, 0] + 0.5 * rng.standard_normal(n)
     K = X @ X.T / n
     lams = np.geomspace(1e-4, 10, 100)
-    t_eig, r = best_of(3, lambda: gcv(K, y, lams))
-    t_dir, dirv = best_of(1, lambda: [gcv_direct(K, y, l) for l in lams])
+    t_eig, r = best_of(lambda: gcv(K, y, lams), repeat=3)
+    t_dir, dirv = best_of(lambda: [gcv_direct(K, y, l) for l in lams], repeat=1)
     err = np.max(np.abs(r.gcv - np.array(dirv)) / np.array(dirv))
     print(f"one eigendecomposition: {t_eig * 1e3:.1f} ms; 100 solves: {t_dir * 1e3:.1f} ms; "
           f"ratio {t_dir / t_eig:.1f}x; max rel diff {err:.1e}")

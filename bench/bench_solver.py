@@ -12,6 +12,7 @@ per point. Everything is measured in this run.
 
 from __future__ import annotations
 
+from _timing import best_of  # noqa: E402  (also puts the checkout on sys.path)
 import os
 import sys
 import time
@@ -35,13 +36,6 @@ def mp_closed(z, g):
     return np.where(r1.imag >= r2.imag, r1, r2)
 
 
-def best_of(k, fn):
-    best, out = np.inf, None
-    for _ in range(k):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main(n: int = 10**6) -> None:
@@ -60,8 +54,8 @@ def main(n: int = 10**6) -> None:
     system.solve({"z": zz[:1000], "gamma": gg[:1000]})  # warm-up
 
     ncores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    t_all, sol = best_of(3, lambda: system.solve(params))
-    t_one, _ = best_of(3, lambda: system.solve(params, workers=1))
+    t_all, sol = best_of(lambda: system.solve(params), repeat=3)
+    t_one, _ = best_of(lambda: system.solve(params, workers=1), repeat=3)
     err = np.nanmax(np.abs(sol["m"] - mp_closed(zz, gg)))
     iters = sol.report.iterations.mean()
 
@@ -89,14 +83,14 @@ def main(n: int = 10**6) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        t_loop, loop_out = best_of(2, lambda: loop("numpy"))
-        t_math, _ = best_of(2, lambda: loop("math"))  # plain-Python arithmetic, no numpy
+        t_loop, loop_out = best_of(lambda: loop("numpy"), repeat=2)
+        t_math, _ = best_of(lambda: loop("math"), repeat=2)  # plain-Python arithmetic, no numpy
     per_loop, per_math = t_loop / k, t_math / k
     loop_err = np.nanmax(np.abs(loop_out - mp_closed(zz[sub], gg[sub])))
 
     # arbitrary precision, 50 digits, per point
     kmp = 50
-    t_mp, smp = best_of(1, lambda: system.solve_mp({"z": zz[:kmp], "gamma": gg[:kmp]}, digits=50))
+    t_mp, smp = best_of(lambda: system.solve_mp({"z": zz[:kmp], "gamma": gg[:kmp]}, digits=50), repeat=1)
 
     rows = [
         ("construct + lambdify (sympy Jacobian, cse)", f"{t_compile:.3f} s", ""),
