@@ -109,8 +109,7 @@ def cmd_catalog(args) -> int:
         for key in ("mu0", "mu1", "mu_star"):
             v = sp.sympify(getattr(act, key))
             vals[key] = float(sp.N(v, 17))
-            vals[key + "_exact"] = str(v) if act.is_exact and key != "mu_star" or (
-                key == "mu_star" and act.is_exact and act.dual_closed_form is not None) else None
+            vals[key + "_exact"] = None if v.atoms(sp.Float) else str(v)  # closed form, or None if numeric
         rows.append({"name": name, "expression": str(act.expr), "description": entry.description,
                      "exact": act.is_exact, "dual_closed_form": act.dual_closed_form is not None, **vals})
     if args.json:
