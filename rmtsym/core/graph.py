@@ -34,6 +34,7 @@ PROVIDERS: list[str] = [
     "rmtsym.models.ridge",
     "rmtsym.models.kernel_ridge",
     "rmtsym.models.random_features",
+    "rmtsym.models.noise_injection",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
