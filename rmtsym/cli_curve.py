@@ -106,7 +106,7 @@ def print_curve(args, x_name: str, x: np.ndarray, columns: dict, *, title: str, 
             ax.set_yscale("log")
         ax.set_xlabel(x_name)
         ax.set_ylabel(y_key)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title if len(title) <= 80 else title[:77] + "...", fontsize=10 if len(title) <= 60 else 8)
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(args.plot, dpi=120)
