@@ -32,12 +32,54 @@ def add_parsers(kinds) -> None:
     p.add_argument("--fstar", type=float, default=0.0, help="F_* = norm of the nonlinear target part (default 0)")
     p.add_argument("--dim", type=int, default=100, help="d for --simulate (default 100)")
     p.add_argument("--sim-points", type=int, default=8, help="number of simulated points (default 8)")
+    p.add_argument("--regime", choices=("proportional", "polynomial"), default="proportional",
+                   help="proportional (Mei–Montanari, default) or polynomial: p ≍ d^kappa1, n ≍ d^kappa2 "
+                        "(Hu–Lu–Misiakiewicz; needs --p --n --d; --ridge may be a range; penalty "
+                        "(p lambda/B(d,ell))||a||^2)")
+    p.add_argument("--p", type=float, default=None, help="number of features (polynomial regime)")
+    p.add_argument("--n", type=float, default=None, help="number of samples (polynomial regime)")
+    p.add_argument("--d", type=int, default=None, help="dimension (polynomial regime)")
+    p.add_argument("--mu", default=None,
+                   help="polynomial regime: Gegenbauer coefficients mu_0,mu_1,... of sigma (default: from --act at d)")
+    p.add_argument("--target", default="0,1,0.5",
+                   help="polynomial regime: target norms ||P_k f*||, k = 0,1,... (default 0,1,0.5)")
     add_output_options(p)
     p.set_defaults(func=_run_rf)
 
 
+def _floats(text, name):
+    try:
+        return [float(t) for t in str(text).split(",") if t.strip()]
+    except ValueError:
+        raise ParameterError(name, text, "comma-separated numbers") from None
+
+
+def _run_rf_polynomial(args) -> int:
+    from .models.random_features import rf_risk_polynomial_general
+
+    if args.p is None or args.n is None or args.d is None:
+        raise ParameterError("p/n/d", None, "--p, --n and --d with --regime polynomial")
+    if args.psi1.size > 1 or (args.psi2 is not None) or args.simulate:
+        raise ParameterError("regime", "polynomial", "--p, --n, --d and a --ridge range (no --psi1/--psi2/--simulate)")
+    mu = _floats(args.mu, "mu") if args.mu else args.act
+    tgt = _floats(args.target, "target")
+    c = rf_risk_polynomial_general(mu, tgt, p=args.p, n=args.n, d=args.d, ridge=args.ridge, noise=args.noise)
+    pr = c.params
+    return print_curve(
+        args, "ridge", args.ridge, {"risk": np.broadcast_to(c.risk, args.ridge.shape).ravel(),
+                                    "test_error": np.broadcast_to(c.test_error, args.ridge.shape).ravel()},
+        title=f"random features, polynomial regime: act={args.act if not args.mu else 'mu=' + args.mu} "
+              f"p={args.p:g} n={args.n:g} d={args.d} noise={args.noise}",
+        meta={"derivation": "random-features-ridge-polynomial", "regime": pr["regime"], "ell": pr["ell"],
+              "kappa1": pr["kappa1"], "kappa2": pr["kappa2"], "normalisation": "(1/n)||y - F a||^2 + (p lambda/B(d,ell))||a||^2"},
+        logx=args.ridge.size > 1, logy=False)
+
+
 def _run_rf(args) -> int:
     from .models.random_features import activation_constants, rf_risk
+
+    if args.regime == "polynomial":
+        return _run_rf_polynomial(args)
 
     if args.psi2 is None:
         if args.psi1.size > 1 or args.ridge.size > 1:
