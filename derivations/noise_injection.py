@@ -13,7 +13,10 @@ Delta = 0 theory against the Mei–Montanari formula (second method); the L -> o
 the simulated weighted ridge (4 SE + 3% finite-size allowance; 8% under --quick); noise
 injection at L = 50 against the weighted ridge (paired, 4 SE + 3% finite-L allowance); the 1/L
 extrapolation of L = 10, 50 against the weighted ridge (paired, 4 SE + 1%).
-Finite L has no theory here (simulation only); the ((L-1)/(L + delta_2)) correction was cut.
+Finite L: the two-population theory (noise_injection_risk, effective penalty ((L-1)/(L + delta_2)) C,
+peak at p = nL) against the simulated L-copy points (4 SE + 3% finite-size allowance; 8% under
+--quick), and the paired L-copy minus weighted-ridge differences (4 SE + 3% of the weighted ridge);
+its L = oo limit against weighted_ridge_risk (1e-10).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from rmtsym.models.noise_injection import (NOISE_INJECTION, SPLIT_LATEX, noise_injection_constants,
-                                           split_objective, weighted_ridge_risk, weighted_ridge_weights)
+                                           noise_injection_risk, split_objective, weighted_ridge_risk,
+                                           weighted_ridge_weights)
 from rmtsym.models.random_features import rf_risk
 from rmtsym.simulate.noise_injection import mc_feature_covariance, simulate_noise_injection
 from rmtsym.tour import Row, TourContext, main_for
@@ -95,12 +99,28 @@ def run(ctx: TourContext) -> list[Row]:
         rows.append(Row(NAME, f"1/L extrapolation from L = 10, 50 minus weighted ridge, {act}", 0.0,
                         float(dx.mean()), "paired simulation", 4 * float(dx.std(ddof=1) / np.sqrt(dx.size)) + 0.01 * w,
                         float(dx.std(ddof=1) / np.sqrt(dx.size))))
-        curves[act] = (r, th)
+        # finite-L theory against the simulated L-copy points
+        thL = noise_injection_risk(act, 0.5, [*COPIES, np.inf], p, n, d, 1e-3).test_error
+        rows.append(Row(NAME, f"finite-L theory at L = oo vs weighted_ridge_risk, {act}", float(thL[-1]), th,
+                        "second code path (two-population equations with the second population deterministic)",
+                        1e-10 * th))
+        for i, L in enumerate(COPIES):
+            k = f"L={L}"
+            m, se = r.mean(k), r.se(k)
+            rows.append(Row(NAME, f"test error L = {L} (finite-L theory), {act}", float(thL[i]), m,
+                            f"simulated noise injection d={d}, p={p}, n={n}, {reps} reps", 4 * se + fb / th * thL[i],
+                            se, note=f"finite-size allowance {fb / th * thL[i]:.3g}"))
+            dm, dse = r.diff(k, "weighted")
+            rows.append(Row(NAME, f"L = {L} minus L = oo: finite-L theory vs paired simulation, {act}",
+                            float(thL[i] - thL[-1]), dm, "paired simulation (same data, nested copies)",
+                            4 * dse + 0.03 * w, dse))
+        curves[act] = (r, th, thL)
 
     with ctx.figure() as fig:
         if fig is not None:
             _, ax = fig
-            for j, (act, (r, th)) in enumerate(curves.items()):
+            Lg = np.unique(np.round(np.geomspace(1, max(COPIES), 40)).astype(int))
+            for j, (act, (r, th, thL)) in enumerate(curves.items()):
                 c = f"C{j}"
                 m = [r.mean(f"L={L}") for L in COPIES]
                 s = [r.se(f"L={L}") for L in COPIES]
@@ -110,6 +130,8 @@ def run(ctx: TourContext) -> list[Row]:
                 ax.axhspan(wm - 2 * ws, wm + 2 * ws, color=c, alpha=0.15,
                            label=f"{act}: explicit weighted ridge (sim ± 2 SE)")
                 ax.axhline(th, color=c, ls="--", lw=1.2, label=f"{act}: theory L -> oo")
+                tc = noise_injection_risk(act, 0.5, Lg, p, n, d, 1e-3).test_error
+                ax.plot(Lg, tc, "-", color=c, lw=2, alpha=0.6, label=f"{act}: finite-L theory")
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("number of noisy copies L")

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from rmtsym.errors import ParameterError
-from rmtsym.models.noise_injection import (NOISE_INJECTION, noise_injection_constants, smoothed_activation,
-                                           split_objective, weighted_ridge_risk, weighted_ridge_weights)
+from rmtsym.models.noise_injection import (NOISE_INJECTION, noise_injection_constants, noise_injection_risk,
+                                           smoothed_activation, split_objective, weighted_ridge_risk,
+                                           weighted_ridge_weights)
 from rmtsym.simulate.noise_injection import mc_feature_covariance, simulate_noise_injection
 
 SCALE = float(os.environ.get("RMTSYM_MC_SCALE", "1"))
@@ -184,6 +185,61 @@ def test_simulation_reference_setting(act):
     RMTSYM_MC_SCALE in size, at most x2)."""
     k = min(max(SCALE, 1.0), 2.0)
     _check_sim(act, d=int(200 * k), p=int(300 * k), n=int(400 * k), reps=4)
+
+
+# ---- finite L -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_finite_L_limits(act):
+    """L -> oo is the weighted ridge (same quadrature: to rounding); Delta = 0 is plain random-feature
+    ridge for every L (Mei–Montanari, a second method); the penalty factor (L-1)/(L+delta2) is 0 at
+    L = 1 and increases to 1; the error decreases with L here."""
+    from rmtsym.models.random_features import rf_risk
+
+    dl = np.array([0.0, 0.5, 1.0])
+    w = weighted_ridge_risk(act, dl, p=300, n=400, d=200, ridge=1e-3).test_error
+    r = noise_injection_risk(act, dl[:, None], [1, 2, 5, 50, 1e6, np.inf], 300, 400, 200, 1e-3)
+    assert r.test_error.shape == (3, 6) and np.all(r.converged)
+    assert np.allclose(r.test_error[:, -1], w, rtol=1e-10, atol=0)
+    assert np.allclose(r.test_error[:, -2], w, rtol=1e-4, atol=0)
+    mm = float(rf_risk(act, 1.5, 2.0, 1e-3 * 200 / 300, f1=1.0, noise=0.09).risk) + 0.09
+    assert np.allclose(r.test_error[0], mm, rtol=1e-10, atol=0)
+    f = r.penalty_factor[1]
+    assert f[0] == 0 and np.all(np.diff(f) > 0) and f[-1] == 1
+    assert np.all(np.diff(r.test_error[1:], axis=1) < 0)
+
+
+def test_finite_L_peak_at_nL():
+    """lambda -> 0: the interpolation peak of the finite-L theory sits at p = nL."""
+    ps = np.arange(40, 420, 20)
+    for L in (1, 2, 3):
+        e = [float(noise_injection_risk("tanh", 0.5, L, p, 100, 100, 1e-6).test_error) for p in ps]
+        assert ps[int(np.nanargmax(e))] == 100 * L
+
+
+def test_finite_L_bad_input():
+    for bad in (0, 1.5, -1):
+        with pytest.raises(ParameterError, match="copies"):
+            noise_injection_risk("relu", 0.5, bad, 30, 40, 20, 1e-3)
+    with pytest.raises(ParameterError, match="noise_level"):
+        noise_injection_risk("relu", -0.5, 2, 30, 40, 20, 1e-3)
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_finite_L_against_simulation(act):
+    """L = 1 (no penalty: ridge on noisy inputs), 2, 5, 10 against simulate_noise_injection at
+    d = 100, p = 150, n = 200, 6 reps: 4 SE + 8% finite-size allowance on the error, and on the paired
+    difference to the simulated weighted ridge 4 SE + 3% (measured at d = 200, 12 reps: all within
+    1.3 SE)."""
+    d, p, n = 100, 150, 200
+    Ls = (1, 2, 5, 10)
+    r = simulate_noise_injection(act, d, p, n, 1e-3, 0.5, copies=Ls, reps=6, seed=0, n_test=2000)
+    th = noise_injection_risk(act, 0.5, [*Ls, np.inf], p, n, d, 1e-3).test_error
+    w = r.mean("weighted")
+    for i, L in enumerate(Ls):
+        k = f"L={L}"
+        assert abs(th[i] - r.mean(k)) < 4 * r.se(k) + 0.08 * th[i], (L, th[i], r.mean(k), r.se(k))
+        dm, dse = r.diff(k, "weighted")
+        assert abs(th[i] - th[-1] - dm) < 4 * dse + 0.03 * w, (L, th[i] - th[-1], dm, dse)
 
 
 # ---- CLI ---------------------------------------------------------------------------------------
