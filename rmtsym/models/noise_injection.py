@@ -357,6 +357,20 @@ class WeightedRidgeRisk:
     derivation: str = "noise-injection-weighted-ridge"
 
 
+def _check_problem(p, n, d, ridge, signal, noise) -> tuple[int, int, int, float]:
+    """Validated ``(p, n, d, lambda)`` of a noise-injection problem (errors name the parameter)."""
+    for nm, v in (("p", p), ("n", n), ("d", d)):
+        if isinstance(v, bool) or not float(v) == int(v) or int(v) < 1:
+            raise ParameterError(nm, v, "an integer >= 1")
+    lam = float(ridge)
+    if not math.isfinite(lam) or lam < 0:
+        raise ParameterError("ridge", ridge, "a finite number lambda >= 0")
+    for nm, v in (("signal", signal), ("noise", noise)):
+        if not math.isfinite(float(v)) or float(v) < 0:
+            raise ParameterError(nm, v, "a finite number >= 0")
+    return int(p), int(n), int(d), lam
+
+
 def _ff_spectrum(p, d, F=None, nodes=400):
     if F is not None:
         F = np.asarray(F, float)
@@ -384,16 +398,7 @@ def weighted_ridge_risk(activation, noise_level, *, p, n, d, ridge, signal: floa
     deltas = np.atleast_1d(np.asarray(noise_level, float))
     for v in deltas.ravel():
         _check_delta(v)
-    for nm, v in (("p", p), ("n", n), ("d", d)):
-        if isinstance(v, bool) or not float(v) == int(v) or int(v) < 1:
-            raise ParameterError(nm, v, "an integer >= 1")
-    lam = float(ridge)
-    if not math.isfinite(lam) or lam < 0:
-        raise ParameterError("ridge", ridge, "a finite number lambda >= 0")
-    for nm, v in (("signal", signal), ("noise", noise)):
-        if not math.isfinite(float(v)) or float(v) < 0:
-            raise ParameterError(nm, v, "a finite number >= 0")
-    p, n, d = int(p), int(n), int(d)
+    p, n, d, lam = _check_problem(p, n, d, ridge, signal, noise)
     t, mult = _ff_spectrum(p, d, F)
     ey2 = float(signal) + float(noise) ** 2
     g2 = float(signal) * t * mult / d             # E (g_k^2) summed over each eigenvalue class
@@ -534,16 +539,7 @@ def noise_injection_risk(activation, noise_level, copies, p, n, d, ridge, signal
     for v in Ls.ravel():
         if not (v >= 1 and (v == math.inf or v == int(v))):
             raise ParameterError("copies", v, "an integer L >= 1 or inf")
-    for nm, v in (("p", p), ("n", n), ("d", d)):
-        if isinstance(v, bool) or not float(v) == int(v) or int(v) < 1:
-            raise ParameterError(nm, v, "an integer >= 1")
-    lam = float(ridge)
-    if not math.isfinite(lam) or lam < 0:
-        raise ParameterError("ridge", ridge, "a finite number lambda >= 0")
-    for nm, v in (("signal", signal), ("noise", noise)):
-        if not math.isfinite(float(v)) or float(v) < 0:
-            raise ParameterError(nm, v, "a finite number >= 0")
-    p, n, d = int(p), int(n), int(d)
+    p, n, d, lam = _check_problem(p, n, d, ridge, signal, noise)
     t, mult = _ff_spectrum(p, d, F)
     ey2 = float(signal) + float(noise) ** 2
     g2 = float(signal) * t * mult / d

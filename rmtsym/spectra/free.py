@@ -402,6 +402,32 @@ def _method(method: str, A, B, max_degree: int = 64) -> str:
     return method
 
 
+_CONVOLUTIONS = {
+    # kind: (elimination, moment rule, generic derivation, title, assumptions)
+    "sum": (_eliminate_sum, _sum_moments, FREE_ADDITIVE, "free additive convolution",
+            "resultant elimination of m = m_A(omega_A) = m_B(omega_B), omega_A + omega_B = z - 1/m; "
+            "physical factor checked against the subordination solution"),
+    "product": (_eliminate_product, _product_moments, FREE_MULTIPLICATIVE, "free multiplicative convolution",
+                "resultant elimination of zeta_A m_A(zeta_A) = zeta_B m_B(zeta_B) = z m, "
+                "zeta_A zeta_B (1 + z m) = z^2 m; physical factor checked against the subordination solution"),
+}
+
+
+def _algebraic_convolution(kind: str, A: AlgebraicLaw, B: AlgebraicLaw) -> AlgebraicLaw:
+    """Exact free sum/product of two algebraic laws: eliminate the subordination equations by
+    resultants, pick the physical factor against the numeric subordination solution, and check
+    the first moments against the free-cumulant / S-transform rule."""
+    eliminate, rule, derivation, title, assumptions = _CONVOLUTIONS[kind]
+    subordinate = _sum_subordination if kind == "sum" else _product_subordination
+    what = f"free {kind} of {A.name} and {B.name}"
+    P = _pick_factor(eliminate(A, B), subordinate(A, B, do_register=False), what)
+    law = AlgebraicLaw(P, name=_short_name(f"free-{kind}[{_fmt_pair(A, B)}]"), title=title,
+                       requires=(A.name, B.name, derivation.name), reference=derivation.reference,
+                       assumptions=assumptions, moment_fallback=_MomentSeries(A, B, rule))
+    _check_moments(law, rule, A, B, what)
+    return law
+
+
 def free_sum(A: SpectralLaw, B: SpectralLaw, *, method: str = "auto") -> SpectralLaw:
     """The free additive convolution ``A ⊞ B`` (law of ``A + O B O^T``, ``O`` Haar).
 
@@ -419,20 +445,7 @@ def free_sum(A: SpectralLaw, B: SpectralLaw, *, method: str = "auto") -> Spectra
     meth = _method(method, A, B)
     if meth == "subordination":
         return _sum_subordination(A, B)
-    what = f"free sum of {A.name} and {B.name}"
-    numeric = _sum_subordination(A, B, do_register=False)
-    P = _pick_factor(_eliminate_sum(A, B), numeric, what)
-    series = _MomentSeries(A, B, _sum_moments)
-    law = AlgebraicLaw(P, name=_short_name(f"free-sum[{_fmt_pair(A, B)}]"),
-                       title="free additive convolution",
-                       requires=(A.name, B.name, FREE_ADDITIVE.name),
-                       reference=FREE_ADDITIVE.reference,
-                       assumptions="resultant elimination of m = m_A(omega_A) = m_B(omega_B), "
-                                   "omega_A + omega_B = z - 1/m; physical factor checked against "
-                                   "the subordination solution",
-                       moment_fallback=series)
-    _check_moments(law, _sum_moments, A, B, what)
-    return law
+    return _algebraic_convolution("sum", A, B)
 
 
 def free_product(A: SpectralLaw, B: SpectralLaw, *, method: str = "auto") -> SpectralLaw:
@@ -458,20 +471,7 @@ def free_product(A: SpectralLaw, B: SpectralLaw, *, method: str = "auto") -> Spe
     meth = _method(method, A, B)
     if meth == "subordination":
         return _product_subordination(A, B)
-    what = f"free product of {A.name} and {B.name}"
-    numeric = _product_subordination(A, B, do_register=False)
-    P = _pick_factor(_eliminate_product(A, B), numeric, what)
-    series = _MomentSeries(A, B, _product_moments)
-    law = AlgebraicLaw(P, name=_short_name(f"free-product[{_fmt_pair(A, B)}]"),
-                       title="free multiplicative convolution",
-                       requires=(A.name, B.name, FREE_MULTIPLICATIVE.name),
-                       reference=FREE_MULTIPLICATIVE.reference,
-                       assumptions="resultant elimination of zeta_A m_A(zeta_A) = "
-                                   "zeta_B m_B(zeta_B) = z m, zeta_A zeta_B (1 + z m) = z^2 m; "
-                                   "physical factor checked against the subordination solution",
-                       moment_fallback=series)
-    _check_moments(law, _product_moments, A, B, what)
-    return law
+    return _algebraic_convolution("product", A, B)
 
 
 class AffineLaw(SpectralLaw):
