@@ -19,7 +19,7 @@ import numpy as np
 __all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "FAMILIES"]
 
 #: sub-verb modules, imported if present
-FAMILIES = ["ridge", "krr", "rf", "noise"]
+FAMILIES = ["ridge", "krr", "rf", "noise", "icl", "one_step"]
 
 
 def parse_range(text: str, name: str = "value") -> np.ndarray:
