@@ -35,6 +35,7 @@ PROVIDERS: list[str] = [
     "rmtsym.models.kernel_ridge",
     "rmtsym.models.random_features",
     "rmtsym.models.noise_injection",
+    "rmtsym.models.icl",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
