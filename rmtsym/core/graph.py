@@ -36,6 +36,7 @@ PROVIDERS: list[str] = [
     "rmtsym.models.random_features",
     "rmtsym.models.noise_injection",
     "rmtsym.models.icl",
+    "rmtsym.models.one_step",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
