@@ -7,7 +7,9 @@ Setting of the figures: alpha = 1, rho = 0.25.
 
 Checks: the REFERENCES values of the authors' published functions (Result 1, ridge, IDG); the
 kappa -> oo closed form; lambda -> 0 against Result 1 on both sides of tau = 1; the ridge peak
-location (REFERENCES: about 0.94); the compiled derivation against the vectorised evaluator;
+location (REFERENCES: about 0.94); the kappa transition (knee of e_ICL vs log kappa, located by Brent)
+against a dense grid and against the corners kappa = 1 (tau > 1) and kappa = tau
+(tau < 1) as x* -> 0; the compiled derivation against the vectorised evaluator;
 simulation of the reduced model at d = 20 and 30 (quick: 12 and 18), extrapolated in 1/d, tolerance
 4 SE of the extrapolate + 0.05 (stated allowance for the O(1/d^2) remainder; raw finite-d bias is
 +10-15% at d = 30 and is reported in the note).
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rmtsym.models.icl import ICL_LINEAR_ATTENTION, icl_error, icl_error_kappa_inf, idg_error
+from rmtsym.models.icl import (ICL_LINEAR_ATTENTION, icl_error, icl_error_kappa_inf, icl_kappa_transition,
+                               idg_error)
 from rmtsym.simulate.icl import extrapolate_1_over_d, simulate_icl
 from rmtsym.tour import Row, TourContext, main_for
 
@@ -56,6 +59,16 @@ def run(ctx: TourContext) -> list[Row]:
     t = np.linspace(0.5, 1.5, 2001)
     rows.append(Row(NAME, "argmax_tau e_ICL, lambda = 0.1, kappa = 2", float(t[np.argmax(icl_error(t, A, R, 2.0, 0.1))]),
                     0.94, "REFERENCES.md (about 0.94)", 0.01))
+    # kappa transition: knee of e_ICL(log kappa) (Brent) vs a dense grid, and -> kappa = 1 as x* -> 0
+    kk = np.geomspace(1e-3, 1e3, 40001)
+    LL = np.log(kk)
+    kd = float(kk[np.argmax(np.gradient(np.gradient(icl_error(2.0, A, R, kk), LL), LL))])
+    rows.append(Row(NAME, "kappa transition (knee of e_ICL vs log kappa), tau = 2", icl_kappa_transition(2.0, A, R),
+                    kd, "dense-grid argmax of d2e/dlog(kappa)^2", 3 * (LL[1] - LL[0]) * kd))
+    rows.append(Row(NAME, "kappa transition, tau = 2, alpha = 1e4, rho = 0", icl_kappa_transition(2.0, 1e4, 0.0), 1.0,
+                    "MP corner at kappa = 1 as x* -> 0 (authors' README)", 1e-3))
+    rows.append(Row(NAME, "kappa transition, tau = 0.5, alpha = 1e4, rho = 0", icl_kappa_transition(0.5, 1e4, 0.0), 0.5,
+                    "corner at kappa = tau (tau < 1) as x* -> 0", 1e-3))
     sol = ICL_LINEAR_ATTENTION.compile().solve({"tau": 3.0, "alpha": A, "rho": R, "kappa": 2.0})
     rows.append(Row(NAME, "compiled derivation (m, q by Newton) vs evaluator, tau = 3",
                     complex(sol["e_icl_tau_gt_1"]).real, float(icl_error(3.0, A, R, 2.0)), "second method", 1e-9))
@@ -97,6 +110,10 @@ def run(ctx: TourContext) -> list[Row]:
             for tau, sty in ((2.0, "k-"), (5.0, "C1-")):
                 ax.plot(kk, icl_error(tau, A, R, kk), sty, lw=1.3, label=f"ICL, tau = {tau:g}")
                 ax.plot(kk, idg_error(tau, A, R, kk), sty.replace("-", "--"), lw=1.0, label=f"IDG, tau = {tau:g}")
+                kc = icl_kappa_transition(tau, A, R)
+                ax.axvline(kc, color=sty[:-1], ls=":", lw=0.8)
+                ax.plot([kc], [float(icl_error(tau, A, R, kc))], sty[:-1] + "v", ms=5,
+                        label=f"transition (knee) kappa = {kc:.3f}, tau = {tau:g}")
             for (tau, kappa, lam), (res, a, se) in sims.items():
                 if tau == 2.0 and lam == 0:
                     ax.errorbar([kappa], [a], yerr=[2 * se], fmt="ko", ms=4, capsize=2)

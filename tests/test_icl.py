@@ -12,7 +12,7 @@ from scipy import integrate
 
 from rmtsym.errors import ParameterError
 from rmtsym.models.icl import (ICL_LINEAR_ATTENTION, M_kappa, M_kappa_prime, icl_error, icl_error_kappa_inf,
-                               idg_error, ridge_eps)
+                               icl_kappa_transition, idg_error, ridge_eps)
 from rmtsym.simulate.icl import extrapolate_1_over_d, simulate_icl
 
 
@@ -115,3 +115,36 @@ def test_simulation_extrapolated(tau, kappa, ridge, reps):
     if ridge == 0:
         a, se = extrapolate_1_over_d(ds, mi, si)
         assert abs(a - idg_error(tau, 1.0, 0.25, kappa)) < 4 * se + 0.05
+
+
+def _dense_knee(tau, alpha, rho, ridge=0.0, n=40001):
+    """Independent location: argmax of np.gradient(np.gradient(e, log k), log k) on a dense grid."""
+    k = np.geomspace(1e-3, 1e3, n)
+    L = np.log(k)
+    e = icl_error(tau, alpha, rho, k, ridge=ridge)
+    return k[np.argmax(np.gradient(np.gradient(e, L), L))], L[1] - L[0]
+
+
+@pytest.mark.parametrize("tau,alpha,rho,ridge", [(2, 1, .25, 0), (10, 1, .25, 0), (2, 10, 0, 0), (.5, 100, 0, 0),
+                                                 (2, 1, .25, .1), (1, 1, .25, .1)])
+def test_kappa_transition_against_dense_grid(tau, alpha, rho, ridge):
+    kc = icl_kappa_transition(tau, alpha, rho, ridge)
+    kd, dL = _dense_knee(tau, alpha, rho, ridge)
+    assert abs(np.log(kc / kd)) < 3 * dL                        # within 3 cells of the dense grid (~1e-3)
+
+
+def test_kappa_transition_tends_to_kappa_1_and_tau():
+    # x* = (1 + rho)/alpha -> 0: the knee becomes the MP corner at kappa = 1 (tau > 1), kappa = tau (tau < 1)
+    for tau, target in ((2.0, 1.0), (10.0, 1.0), (0.5, 0.5)):
+        dist = [abs(icl_kappa_transition(tau, a, 0.0) / target - 1) for a in (10, 100, 1e4)]
+        assert dist[0] > dist[1] > dist[2] and dist[2] < 1e-3
+    assert abs(icl_kappa_transition(2, 1, .25) - 1.4909) < 1e-3   # smooth at finite x*: the knee is above 1
+
+
+def test_kappa_transition_bad_input():
+    with pytest.raises(ParameterError):
+        icl_kappa_transition(1.0, 1, .25)                        # ridgeless, tau = 1: infinite error
+    with pytest.raises(ParameterError):
+        icl_kappa_transition([2, 3], 1, .25)
+    with pytest.raises(ParameterError):
+        icl_kappa_transition(2, -1, .25)

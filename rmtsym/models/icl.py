@@ -45,7 +45,7 @@ from ..core.graph import register
 from ..errors import ParameterError
 
 __all__ = ["M_kappa", "M_kappa_prime", "icl_error", "idg_error", "icl_error_kappa_inf", "ridge_eps",
-           "ICL_LINEAR_ATTENTION"]
+           "icl_kappa_transition", "ICL_LINEAR_ATTENTION"]
 
 REFERENCE = ("Y. M. Lu, M. I. Letey, J. A. Zavatone-Veth, A. Maiti and C. Pehlevan, Asymptotic theory of "
              "in-context learning by linear attention, arXiv:2405.11751; PNAS 122(28):e2502599122 (2025) "
@@ -241,3 +241,47 @@ def idg_error(tau, alpha, rho, kappa):
         ge = tau * (rho + X * (1 - X * m)) / (tau - 1)
     out = np.where(tau < 1, lt, np.where(tau > 1, ge, np.inf))
     return out[()] if out.ndim == 0 else out
+
+
+def icl_kappa_transition(tau, alpha, rho, ridge=0.0, *, kappa_range=(1e-3, 1e3), grid: int = 2001,
+                         h: float = 1e-3) -> float:
+    """The task-diversity transition (memorising the pool -> in-context learning): the ``kappa`` of
+    maximal curvature of the ICL error as a function of ``log kappa``, i.e. the global maximiser of
+    ``d^2 e_ICL / d(log kappa)^2`` over ``kappa_range`` (the knee where the fast fall of the error with
+    task diversity stops). Located on a geometric ``grid`` and refined by bounded Brent in the
+    neighbouring cells; the second derivative is a central difference with step ``h`` in ``log kappa``.
+
+    Theory: ``e_ICL`` depends on ``kappa`` only through ``M_kappa(x*)`` (``tau > 1``) or
+    ``M_{kappa/tau}(x*)`` (``tau < 1``), ``x* = (1+rho)/alpha``; as ``x* -> 0`` the MP law acquires an
+    atom at 0 for ratio > 1, so the knee becomes a corner at ``kappa = 1`` (``tau > 1``; the authors'
+    "transition in error at kappa = 1") or ``kappa = tau`` (``tau < 1``). At finite ``x*`` it is
+    smooth and the located knee lies above it (e.g. 1.49 at ``(tau, alpha, rho) = (2, 1, 0.25)``).
+    With weak transitions (small ``alpha``, ``tau < 1``) another, smaller-kappa knee can be the global
+    maximiser: inspect the curve.
+
+    >>> round(icl_kappa_transition(2.0, 1e4, 0.0), 3), round(icl_kappa_transition(0.5, 1e4, 0.0), 3)
+    (1.0, 0.5)
+    """
+    from scipy.optimize import minimize_scalar
+
+    for name, v, strict in (("tau", tau, True), ("alpha", alpha, True), ("rho", rho, False), ("ridge", ridge, False)):
+        a = _arr(name, v, strict=strict)
+        if a.ndim:
+            raise ParameterError(name, v, "a scalar")
+    if float(ridge) == 0 and float(tau) == 1:
+        raise ParameterError("tau", tau, "!= 1 with ridge = 0 (the ridgeless error is infinite at tau = 1)")
+    lo, hi = kappa_range
+    if not 0 < lo < hi < np.inf:
+        raise ParameterError("kappa_range", kappa_range, "0 < lo < hi < inf")
+
+    def d2(L):
+        L = np.asarray(L, float)
+        e = icl_error(tau, alpha, rho, np.exp(np.stack([L - h, L, L + h])), ridge)
+        return (e[0] - 2 * e[1] + e[2]) / (h * h)
+
+    L = np.linspace(np.log(lo), np.log(hi), int(grid))
+    i = int(np.argmax(d2(L)))
+    a, b = L[max(i - 1, 0)], L[min(i + 1, L.size - 1)]
+    r = minimize_scalar(lambda t: -float(d2(t)), bounds=(a, b), method="bounded", options={"xatol": 1e-9})
+    best = r.x if -r.fun >= d2(L[i]) else L[i]
+    return float(np.exp(best))
