@@ -27,7 +27,7 @@ def add_parsers(kinds) -> None:
         description="Reduced linear attention y_hat = <Gamma, H_Z>, x ~ N(0, I_d/d), context l = alpha d, "
                     "n = tau d^2 sequences, k = kappa d training tasks, label noise variance rho; least squares "
                     "with (n/d) lambda ||Gamma||^2. Columns: ICL error (fresh tasks; inf at tau = 1 when ridge = 0) "
-                    "and the ridgeless IDG error (training-pool tasks).")
+                    "and the IDG error (training-pool tasks).")
     p.add_argument("--tau", type=range_type("tau"), default=None, help="n/d^2 (number or range; default 0.1:5:200)")
     p.add_argument("--alpha", type=range_type("alpha"), default="1", help="context length / d (default 1)")
     p.add_argument("--rho", type=float, default=0.25, help="label-noise variance (default 0.25)")
@@ -57,8 +57,7 @@ def _run_icl(args) -> int:
     full = {k: np.broadcast_to(v, x.shape) if v.size > 1 else np.full(x.shape, v[0]) for k, v in params}
     e = icl_error(full["tau"], full["alpha"], args.rho, full["kappa"], full["ridge"])
     cols = {"icl_error": np.atleast_1d(e)}
-    if np.all(full["ridge"] == 0):
-        cols["idg_error"] = np.atleast_1d(idg_error(full["tau"], full["alpha"], args.rho, full["kappa"]))
+    cols["idg_error"] = np.atleast_1d(idg_error(full["tau"], full["alpha"], args.rho, full["kappa"], full["ridge"]))
     sim = None
     if args.simulate:
         from .simulate.icl import simulate_icl

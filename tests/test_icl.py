@@ -1,5 +1,10 @@
 """In-context learning by linear attention (rmtsym.models.icl, rmtsym.simulate.icl; REFERENCES.md paper 2).
 
+The ridge IDG error (derived in rmtsym, not in the authors' code) is witnessed by: lambda -> 0 gives the
+authors' ridgeless_idg on both sides of tau = 1; IDG = ICL at kappa = oo; the same deterministic
+equivalent, evaluated in the fresh-task test metric, reproduces the authors' ridge ICL formula to
+machine precision; simulation extrapolated in 1/d.
+
 Witnesses: the REFERENCES values (authors' published functions) for Result 1, the ridge formula and
 the ridgeless IDG error; the kappa -> oo closed form; lambda -> 0 reproduces Result 1 on both sides of
 tau = 1; the ridge peak location; the MP integral M_kappa against quadrature; simulation extrapolated
@@ -94,6 +99,8 @@ def test_bad_input(bad):
     with pytest.raises(ParameterError):
         icl_error(**kw)
     with pytest.raises(ParameterError):
+        idg_error(**kw)
+    with pytest.raises(ParameterError):
         simulate_icl(kw["tau"], kw["alpha"], kw["rho"], kw["kappa"], ridge=kw.get("ridge", 0), d=5, reps=1)
 
 
@@ -103,18 +110,55 @@ def test_simulation_bad_sizes():
             simulate_icl(.5, 1, .25, 2, **kw)
 
 
-@pytest.mark.parametrize("tau, kappa, ridge, reps", [(2.0, 3.0, 0.1, 4), (3.0, np.inf, 0.0, 4), (2.0, 3.0, 0.0, 6)])
+@pytest.mark.parametrize("tau, kappa, ridge, reps", [(2.0, 3.0, 0.1, 4), (3.0, np.inf, 0.0, 4), (2.0, 3.0, 0.0, 6),
+                                                     (0.5, 0.5, 0.1, 20)])
 def test_simulation_extrapolated(tau, kappa, ridge, reps):
     ds, m, s, mi, si = [], [], [], [], []
     for d in (20, 30):
         r = simulate_icl(tau, 1.0, 0.25, kappa, d=d, ridge=ridge, reps=reps, seed=10 * d)
         ds.append(d), m.append(r.icl_mean), s.append(r.icl_se), mi.append(r.idg_mean), si.append(r.idg_se)
         assert r.icl_mean > icl_error(tau, 1.0, 0.25, kappa, ridge) - 4 * r.icl_se   # bias is positive
+        assert r.idg_mean > idg_error(tau, 1.0, 0.25, kappa, ridge) - 4 * r.idg_se
     a, se = extrapolate_1_over_d(ds, m, s)
     assert abs(a - icl_error(tau, 1.0, 0.25, kappa, ridge)) < 4 * se + 0.05
-    if ridge == 0:
-        a, se = extrapolate_1_over_d(ds, mi, si)
-        assert abs(a - idg_error(tau, 1.0, 0.25, kappa)) < 4 * se + 0.05
+    a, se = extrapolate_1_over_d(ds, mi, si)
+    assert abs(a - idg_error(tau, 1.0, 0.25, kappa, ridge)) < 4 * se + 0.05
+
+
+@pytest.mark.parametrize("tau", [0.3, 0.8, 0.97, 1.05, 1.5, 4.0])
+@pytest.mark.parametrize("kappa", [0.5, 2.0, np.inf])
+def test_idg_ridge_to_ridgeless(tau, kappa):
+    e0 = idg_error(tau, 1.0, 0.25, kappa)
+    e = idg_error(tau, 1.0, 0.25, kappa, ridge=np.array([1e-7, 1e-9, 1e-11]))
+    err = np.abs(e - e0)
+    assert err[-1] < 1e-6 * e0 and err[1] < err[0] / 20      # converges, at rate O(lambda)
+
+
+def test_idg_ridge_reference_and_kappa_inf():
+    assert abs(idg_error(.5, .5, .1, .5, ridge=1e-10) - 1.303638) < 5e-7
+    tau = np.array([0.3, 0.9, 1.0, 2.0, 5.0])
+    for lam in (0.01, 0.1, 1.0):
+        assert np.allclose(idg_error(tau, 1, .25, np.inf, lam), icl_error(tau, 1, .25, np.inf, lam), rtol=1e-12)
+        e = idg_error(tau, 1, .25, 2.0, lam)
+        assert np.all(np.isfinite(e)) and np.all(e > 0.25) and np.all(e < icl_error(tau, 1, .25, 2.0, lam))
+
+
+def _icl_from_equivalent(tau, alpha, rho, kappa, lam):
+    """ICL error from the ridge deterministic equivalent behind idg_error (covariance C = Sigma_pool + x,
+    target Sigma_pool C^-1, effective ridge eps) evaluated in the fresh-task metric E h h^T = (1+x) I:
+    e = rho + 1 - 2 tr[Sigma/(C+eps)]/d + (1+x) tr[Sigma^2/(C+eps)^2]/d + (1+x) e_IDG tr[C/(C+eps)^2]/(d tau)."""
+    x = (1 + rho) / alpha
+    eps = ridge_eps(tau, alpha, rho, kappa, lam)
+    nu = x + eps
+    S, Sp = M_kappa(nu, kappa), M_kappa_prime(nu, kappa)
+    e_idg = idg_error(tau, alpha, rho, kappa, lam)
+    return rho + 1 - 2 * (1 - nu * S) + (1 + x) * (1 - 2 * nu * S - nu ** 2 * Sp) + (1 + x) * e_idg * (S + eps * Sp) / tau
+
+
+@pytest.mark.parametrize("args", [(.5, .5, .1, .5, .1), (2, 1, .25, 3, .1), (1, 1, .25, 2, .1), (4, 2, .5, .7, .3),
+                                  (.2, 3, 0, 5, .02)])
+def test_idg_equivalent_reproduces_icl_ridge(args):
+    assert abs(_icl_from_equivalent(*args) - icl_error(*args)) < 1e-10
 
 
 def _dense_knee(tau, alpha, rho, ridge=0.0, n=40001):
