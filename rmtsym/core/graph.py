@@ -37,6 +37,7 @@ PROVIDERS: list[str] = [
     "rmtsym.models.noise_injection",
     "rmtsym.models.icl",
     "rmtsym.models.one_step",
+    "rmtsym.amp.separable",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
