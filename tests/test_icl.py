@@ -48,11 +48,12 @@ def test_kappa_inf_closed_form():
     assert np.allclose(idg_error([.3, .7], 1, .25, np.inf), icl_error([.3, .7], 1, .25, np.inf), rtol=1e-12)
 
 
+@pytest.mark.parametrize("error", [icl_error, idg_error], ids=["icl", "idg"])
 @pytest.mark.parametrize("tau", [0.3, 0.8, 0.97, 1.05, 1.5, 4.0])
 @pytest.mark.parametrize("kappa", [0.5, 2.0, np.inf])
-def test_ridge_to_ridgeless(tau, kappa):
-    e0 = icl_error(tau, 1.0, 0.25, kappa)
-    e = icl_error(tau, 1.0, 0.25, kappa, ridge=np.array([1e-7, 1e-9, 1e-11]))
+def test_ridge_to_ridgeless(error, tau, kappa):
+    e0 = error(tau, 1.0, 0.25, kappa)
+    e = error(tau, 1.0, 0.25, kappa, ridge=np.array([1e-7, 1e-9, 1e-11]))
     err = np.abs(e - e0)
     assert err[-1] < 1e-6 * e0 and err[1] < err[0] / 20      # converges, at rate O(lambda)
 
@@ -123,15 +124,6 @@ def test_simulation_extrapolated(tau, kappa, ridge, reps):
     assert abs(a - icl_error(tau, 1.0, 0.25, kappa, ridge)) < 4 * se + 0.05
     a, se = extrapolate_1_over_d(ds, mi, si)
     assert abs(a - idg_error(tau, 1.0, 0.25, kappa, ridge)) < 4 * se + 0.05
-
-
-@pytest.mark.parametrize("tau", [0.3, 0.8, 0.97, 1.05, 1.5, 4.0])
-@pytest.mark.parametrize("kappa", [0.5, 2.0, np.inf])
-def test_idg_ridge_to_ridgeless(tau, kappa):
-    e0 = idg_error(tau, 1.0, 0.25, kappa)
-    e = idg_error(tau, 1.0, 0.25, kappa, ridge=np.array([1e-7, 1e-9, 1e-11]))
-    err = np.abs(e - e0)
-    assert err[-1] < 1e-6 * e0 and err[1] < err[0] / 20      # converges, at rate O(lambda)
 
 
 def test_idg_ridge_reference_and_kappa_inf():
