@@ -244,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_curve_parser(sub)
     _add_top_level(sub)
 
+    from .cli_amp import add_amp_parsers
+
+    add_amp_parsers(sub)
+
     t = sub.add_parser("tour", help="reproduce every result: LaTeX, figures, theory-vs-check table",
                        description="Run every file in derivations/ and write OUTDIR with one LaTeX file per "
                                    "result, a figure per result (if matplotlib is installed) and a summary "

@@ -140,3 +140,15 @@ def test_bad_input(kw, name):
     assert ei.value.name == name
     with pytest.raises(ParameterError, match="delta"):
         lasso_state_evolution(np.array([0.5, -0.2]), 0.1, 0.1, 1.5)
+
+
+def test_divergent_state_evolution_is_nan_not_a_number():
+    # For large tau the SE map grows like (2 h(alpha)/delta) tau^2 (the signal is negligible), so
+    # the iteration from tau0 diverges iff 2 h(alpha) > delta; h(0.5) = 0.2096 -> threshold delta 0.419.
+    a = 0.5
+    h = (1 + a * a) * 0.5 * (1 + __import__("math").erf(-a / np.sqrt(2))) - a * _phi(a)
+    assert abs(2 * h - 0.4193) < 1e-3
+    r = lasso_state_evolution(np.array([0.3, 0.5]), 0.1, 0.1, a)
+    assert r.converged.tolist() == [False, True]
+    assert np.isnan(r.tau2[0]) and np.isnan(r.mse[0]) and r.last_tau2[0] == np.inf
+    assert np.isfinite(r.mse[1]) and r.stability[1] < 1

@@ -120,6 +120,9 @@ class LassoSE:
     ``tau2`` fixed point ``tau*^2``; ``tau`` its root; ``mse`` = ``E[(eta - X0)^2]`` per
     coordinate at the fixed point; ``onsager`` = ``(1/delta) E eta'``; ``stability`` =
     ``F'(tau*^2)`` (stable when ``< 1``); ``converged`` boolean mask; ``iterations`` used.
+    Where ``converged`` is False every output is NaN and ``last_tau2`` holds the last iterate
+    (``inf`` when the iteration diverged: no finite fixed point, e.g. a threshold below the
+    minimax one at small ``delta``).
     """
 
     tau2: np.ndarray
@@ -129,6 +132,7 @@ class LassoSE:
     stability: np.ndarray
     converged: np.ndarray
     iterations: int
+    last_tau2: np.ndarray | None = None
 
 
 def lasso_state_evolution(delta, sigma, eps, alpha, *, tau0=None, iters: int = 100_000,
@@ -149,19 +153,26 @@ def lasso_state_evolution(delta, sigma, eps, alpha, *, tau0=None, iters: int = 1
         v = np.broadcast_to(t0 * t0, d.shape).astype(float)
     v = np.array(v, dtype=float)
     converged = np.zeros(d.shape, dtype=bool)
+    diverged = np.zeros(d.shape, dtype=bool)
     k = 0
-    for k in range(1, int(iters) + 1):
-        vn = lasso_se_map(v, d, s, e, a)
-        done = np.abs(vn - v) <= tol * np.maximum(np.abs(vn), 1e-12)
-        v = np.where(converged, v, vn)
-        converged = converged | done
-        if np.all(converged):
-            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, int(iters) + 1):
+            vn = lasso_se_map(v, d, s, e, a)
+            blown = ~np.isfinite(vn) | (vn > 1e150)
+            done = ~blown & (np.abs(vn - v) <= tol * np.maximum(np.abs(vn), 1e-12))
+            active = ~(converged | diverged)
+            v = np.where(active, np.where(blown, np.inf, vn), v)
+            diverged = diverged | (active & blown)
+            converged = converged | (active & done)
+            if np.all(converged | diverged):
+                break
+    last = v.copy()
+    vv = np.where(converged, v, np.nan)
     return LassoSE(
-        tau2=v, tau=np.sqrt(v), mse=lasso_denoiser_mse(v, e, a),
-        onsager=lasso_onsager(v, d, e, a),
-        stability=lasso_se_map_derivative(v, d, s, e, a),
-        converged=converged, iterations=k,
+        tau2=vv, tau=np.sqrt(vv), mse=lasso_denoiser_mse(vv, e, a),
+        onsager=lasso_onsager(vv, d, e, a),
+        stability=lasso_se_map_derivative(vv, d, s, e, a),
+        converged=converged, iterations=k, last_tau2=last,
     )
 
 
@@ -207,7 +218,7 @@ AMP_LASSO_SE = register(Derivation(
     parameters=[_d, _s, _e, _a],
     equations=[sp.Eq(_tau2, _s ** 2 + _MSE_EXPR / _d)],
     outputs={"mse": _MSE_EXPR, "onsager": _ONSAGER_EXPR},
-    requires=["hermite-expansion"],
+    requires=["gaussian-expectation"],
     reference=("Donoho, Maleki & Montanari, 'Message-passing algorithms for compressed sensing', "
                "PNAS 106 (2009), arXiv:0907.3574; Bayati & Montanari, IEEE Trans. IT 57 (2011)"),
     assumptions=("y = A x0 + w, A_ij iid N(0, 1/n), delta = n/N, w ~ N(0, sigma^2); "

@@ -20,7 +20,7 @@ from ..core.derivation import Derivation
 from ..core.graph import register
 from .catalog import RHO, _relu_dual
 
-__all__ = ["HERMITE_EXPANSION", "GEGENBAUER_EXPANSION", "ACTIVATION_CONSTANTS", "DUAL_KERNEL",
+__all__ = ["GAUSSIAN_EXPECTATION", "HERMITE_EXPANSION", "GEGENBAUER_EXPANSION", "ACTIVATION_CONSTANTS", "DUAL_KERNEL",
            "RELU_DUAL_KERNEL", "ERF_DUAL_KERNEL", "GEGENBAUER_HERMITE_LIMIT"]
 
 z = sp.Symbol("z", real=True)
@@ -34,6 +34,26 @@ q = sp.Function("q_k^{(d)}")
 c = sp.IndexedBase("c")
 g = sp.IndexedBase("g")
 phi = sp.exp(-z**2 / 2) / sp.sqrt(2 * sp.pi)
+
+_w, _mu, _b = sp.symbols("W mu b", real=True)
+_s = sp.Symbol("s", positive=True)
+_g = sp.Function("g")
+_E = sp.Function(r"\mathbb{E}")
+GAUSSIAN_EXPECTATION = register(Derivation(
+    "gaussian-expectation",
+    title="Exact Gaussian expectations by rules (completing the square, Stein's lemma)",
+    parameters=[z, _w, _mu, _s, a, _b],
+    outputs={
+        "E_g": sp.Integral(_g(z) * phi, (z, -sp.oo, sp.oo)),
+        "stein": _s ** 2 * _E(sp.Derivative(_g(_w), _w)),
+        "E_erf": sp.erf((a * _mu + _b) / sp.sqrt(1 + 2 * a ** 2 * _s ** 2)),
+    },
+    symbols={"E_g": r"\mathbb{E}\, g(Z)", "stein": r"\mathbb{E}[(W - \mu)\, g(W)]",
+             "E_erf": r"\mathbb{E}\, \operatorname{erf}(a W + b)"},
+    reference="standard; the rules of rmtsym.bases.gaussian.gaussian_expectation",
+    assumptions="Z ~ N(0,1), W = mu + s Z; exact for sums of polynomial x exp(quadratic) x (Heaviside interval | "
+                "one erf | Dirac delta) terms; other integrands by quadrature with a reported error",
+))
 
 HERMITE_EXPANSION = register(Derivation(
     "hermite-expansion",

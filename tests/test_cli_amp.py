@@ -1,0 +1,58 @@
+"""`rmtsym se ...` and `rmtsym amp run ...` in a subprocess, with expected values from closed forms."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from test_cli import run
+
+
+def _h(a):
+    return (1 + a * a) * 0.5 * math.erfc(a / math.sqrt(2)) - a * math.exp(-a * a / 2) / math.sqrt(2 * math.pi)
+
+
+def test_se_lasso_noiseless_recovery_threshold():
+    # Noiseless SE: tau^2 = 0 is stable iff F'(0) = [(1 - eps) 2 h(alpha) + eps (1 + alpha^2)] / delta < 1
+    # (closed form of the slope at 0); then the fixed point (and the MSE) is exactly 0.
+    eps, a = 0.1, 1.5
+    slope0 = (1 - eps) * 2 * _h(a) + eps * (1 + a * a)  # = delta at the threshold, 0.366
+    r = run("se", "lasso", "--delta", f"{slope0 - 0.1}:{slope0 + 0.1}:2", "--sigma", "0", "--eps", str(eps),
+            "--alpha", str(a), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["mse"][0] > 1e-3 and out["mse"][1] < 1e-12
+    assert out["derivation"] == "amp-lasso-state-evolution"
+
+
+def test_se_lasso_divergent_points_are_reported_not_printed_as_numbers():
+    # 2 h(0.5) = 0.419 > delta = 0.3: the SE diverges (slope of F at infinity > 1)
+    r = run("se", "lasso", "--delta", "0.3", "--alpha", "0.5:1.5:2", "--json")
+    assert r.returncode == 0
+    out = json.loads(r.stdout)
+    assert out["mse"][0] is None and out["mse"][1] > 0
+    assert "did not converge" in r.stderr and "alpha = 0.5" in r.stderr
+
+
+@pytest.mark.parametrize("args,name", [
+    (("se", "lasso", "--delta", "0"), "delta"),
+    (("se", "lasso", "--delta", "0.5", "--eps", "1.5"), "eps"),
+    (("se", "lasso", "--delta", "0.1:1:3", "--alpha", "1:2:3"), "delta/alpha"),
+    (("se", "lasso", "--delta", "0.5", "--sigma", "-1"), "sigma"),
+])
+def test_se_bad_input_names_the_parameter(args, name):
+    r = run(*args)
+    assert r.returncode == 2 and name in r.stderr and "Traceback" not in r.stderr
+
+
+def test_amp_run_lasso_tracks_state_evolution():
+    # N = 4000, one run: the realised ||x0||^2/N alone has relative SE sqrt((3 - eps)/(eps N)) = 8.5%
+    # (E X0^4 = 3 eps), and the MSE of a sparse estimate fluctuates more (~15% seen over seeds 0-3);
+    # the final MSE is compared at 35% (about 2.5 of those fluctuations).
+    r = run("amp", "run", "lasso", "--N", "4000", "--iters", "15", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    amp, se = np.array(out["mse_amp"]), np.array(out["mse_se"])
+    assert len(amp) == 15 and np.all(np.diff(se) < 0)
+    assert abs(amp[-1] / se[-1] - 1) < 0.35
