@@ -56,7 +56,8 @@ def _add_lasso(kinds) -> None:
     p.add_argument("--delta", type=range_type("delta"), default=None, help="n/N (number or range; default 0.1:1:100)")
     p.add_argument("--eps", type=range_type("eps"), default="0.1", help="sparsity k/N (default 0.1)")
     p.add_argument("--sigma", type=range_type("sigma"), default="0.1", help="noise standard deviation (default 0.1)")
-    p.add_argument("--alpha", type=range_type("alpha"), default="1.5", help="threshold / tau (default 1.5)")
+    p.add_argument("--alpha", type=_alpha_type, default="1.5",
+                   help="threshold / tau, or 'opt' for the MSE-optimal threshold at each point (default 1.5)")
     p.add_argument("--N", type=int_in("N", 10, 100_000), default=2000, help="signal size for --simulate (default 2000)")
     p.add_argument("--iters", type=int_in("iters", 1, 100_000), default=100,
                    help="AMP iterations for --simulate (default 100)")
@@ -64,6 +65,10 @@ def _add_lasso(kinds) -> None:
     p.add_argument("--latex", action="store_true", help="print the state evolution in LaTeX and exit")
     add_output_options(p)
     p.set_defaults(func=_run_lasso)
+
+
+def _alpha_type(text: str):
+    return None if str(text).strip().lower() in ("opt", "optimal") else parse_range(text, "alpha")
 
 
 def _run_lasso(args) -> int:
@@ -74,12 +79,23 @@ def _run_lasso(args) -> int:
         return 0
     if args.delta is None:
         args.delta = parse_range("0.1:1:100", "delta")
-    x_name, x, f = _axis({"delta": args.delta, "eps": args.eps, "sigma": args.sigma, "alpha": args.alpha}, "delta")
-    r = lasso_state_evolution(f["delta"], f["sigma"], f["eps"], f["alpha"])
-    ok = r.converged
+    opt = args.alpha is None
+    params = {"delta": args.delta, "eps": args.eps, "sigma": args.sigma}
+    if not opt:
+        params["alpha"] = args.alpha
+    x_name, x, f = _axis(params, "delta")
+    if opt:
+        from .amp.phase import lasso_optimal_mse
+
+        o = lasso_optimal_mse(f["delta"], f["sigma"], f["eps"])
+        f["alpha"] = np.where(o.converged, o.alpha, np.nan)
+    r = lasso_state_evolution(f["delta"], f["sigma"], f["eps"], np.nan_to_num(f["alpha"], nan=1.0))
+    ok = r.converged & np.isfinite(f["alpha"])
     _report_unconverged(x_name, x, ok, "state evolution")
     nan = lambda a: np.where(ok, a, np.nan)  # noqa: E731
     cols = {"mse": nan(r.mse), "tau2": nan(r.tau2), "onsager": nan(r.onsager), "stability": nan(r.stability)}
+    if opt:
+        cols["alpha"] = nan(f["alpha"])
     sim = None
     if args.simulate:
         from .simulate.amp import run_lasso_amp
@@ -92,10 +108,10 @@ def _run_lasso(args) -> int:
             means.append(float(np.mean(vals)))
             ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
         sim = {"x": xs, "mean": means, "se": ses}
-    fixed = {k: float(v[0]) for k, v in (("delta", args.delta), ("eps", args.eps), ("sigma", args.sigma),
-                                         ("alpha", args.alpha)) if v.size == 1}
+    fixed = {k: float(v[0]) for k, v in params.items() if v.size == 1}
     return print_curve(args, x_name, x, cols,
-                       title="LASSO AMP state evolution: " + " ".join(f"{k}={v:g}" for k, v in fixed.items()),
+                       title="LASSO AMP state evolution: " + " ".join(f"{k}={v:g}" for k, v in fixed.items())
+                       + (" alpha=optimal" if opt else ""),
                        meta={"derivation": AMP_LASSO_SE.name,
                              **({"simulation": f"AMP at N = {args.N}, {args.iters} iterations, final MSE"}
                                 if args.simulate else {})},
@@ -111,6 +127,9 @@ def add_amp_parsers(sub) -> None:
     kinds = se.add_subparsers(dest="model", metavar="MODEL")
     kinds.required = True
     _add_lasso(kinds)
+    _add_separable(kinds)
+    _add_phase(kinds)
+    _add_bayes(kinds)
 
     amp = sub.add_parser("amp", help="run AMP on a real matrix (checks the state evolution)",
                          description="Approximate message passing on sampled data, per iteration against "
@@ -123,6 +142,7 @@ def add_amp_parsers(sub) -> None:
     runs = run.add_subparsers(dest="model", metavar="MODEL")
     runs.required = True
     _add_run_lasso(runs)
+    _add_run_separable(runs)
 
 
 # ---- amp run lasso ---------------------------------------------------------------------------
@@ -196,3 +216,275 @@ def _run_amp_lasso(args) -> int:
         args, f"LASSO AMP: N={args.N} n={r.n} eps={args.eps:g} sigma={args.sigma:g} alpha={args.alpha:g}",
         {"derivation": "amp-lasso-state-evolution", "seed": args.seed},
         {"mse_amp": r.mse, "mse_se": se_mse, "tau2_amp": r.tau2})
+
+
+# ---- se separable / amp run separable: any prior and denoiser ------------------------------------
+_PRIOR_HELP = ("prior of x0: bg(eps=0.1[, var=1][, mean=0]) | gauss(var=1) | rademacher | "
+               "discrete(points=[..], weights=[..]) | 'density: <expression in x> [on (a, b)]'; a value may be a "
+               "parameter name (bg(eps=eps)) set by --param")
+_DENOISER_HELP = ("denoiser: soft[(alpha=1.5)] (threshold alpha tau) | bayes (posterior mean of the prior) | "
+                  "'expr: <expression in y, tau and parameters>' (parsed by a whitelist grammar, never executed)")
+
+
+def _param_type(text: str) -> tuple[str, np.ndarray]:
+    name, sep, value = str(text).partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"param must be NAME=VALUE or NAME=START:STOP:NUM[:log], got {text!r}")
+    return name, parse_range(value.strip(), name)
+
+
+def _model(args):
+    from .amp.denoisers import parse_denoiser
+    from .amp.priors import parse_prior
+    from .amp.state_evolution import SeparableSE
+
+    prior = parse_prior(args.prior)
+    return SeparableSE(prior, parse_denoiser(args.denoiser, prior))
+
+
+def _model_params(model, args) -> dict[str, np.ndarray]:
+    given = dict(args.param or [])
+    missing = [p for p in model.parameters if p not in given]
+    if missing:
+        raise ParameterError(missing[0], None, f"a value: --param {missing[0]}=VALUE "
+                                               f"(model parameters: {', '.join(model.parameters)})")
+    extra = [p for p in given if p not in model.parameters]
+    if extra:
+        raise ParameterError(extra[0], given[extra[0]].tolist(),
+                             f"a parameter of this model ({', '.join(model.parameters) or 'none'})")
+    return given
+
+
+def _add_model_options(p) -> None:
+    p.add_argument("--prior", default="bg(eps=0.1)", help=_PRIOR_HELP + " (default bg(eps=0.1))")
+    p.add_argument("--denoiser", default="soft(alpha=1.5)", help=_DENOISER_HELP + " (default soft(alpha=1.5))")
+    p.add_argument("--param", type=_param_type, action="append", metavar="NAME=VALUE",
+                   help="value (or range) of a symbolic model parameter; repeatable")
+
+
+def _add_separable(kinds) -> None:
+    p = kinds.add_parser(
+        "separable", help="separable AMP for any prior and denoiser (state evolution derived symbolically)",
+        description="State evolution tau^2 = sigma^2 + (1/delta) E[(eta(X0 + tau Z; tau) - X0)^2] of separable "
+                    "AMP for y = A x0 + w (A iid N(0, 1/n), delta = n/N), derived from the prior and denoiser: "
+                    "closed form where the Gaussian expectations have one, quadrature otherwise. Columns: fixed "
+                    "point tau^2 from the AMP start, per-coordinate MSE, Onsager coefficient, stability F' "
+                    "(stable < 1).")
+    _add_model_options(p)
+    p.add_argument("--delta", type=range_type("delta"), default=None, help="n/N (number or range; default 0.1:1:100)")
+    p.add_argument("--sigma", type=range_type("sigma"), default="0.1", help="noise standard deviation (default 0.1)")
+    p.add_argument("--N", type=int_in("N", 10, 100_000), default=2000, help="signal size for --simulate (default 2000)")
+    p.add_argument("--iters", type=int_in("iters", 1, 100_000), default=100,
+                   help="AMP iterations for --simulate (default 100)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=6, help="simulated points (default 6)")
+    p.add_argument("--latex", action="store_true", help="print the derived state evolution in LaTeX and exit")
+    add_output_options(p)
+    p.set_defaults(func=_run_separable)
+
+
+def _run_separable(args) -> int:
+    model = _model(args)
+    if args.latex:
+        print(model.latex())
+        return 0
+    if args.delta is None:
+        args.delta = parse_range("0.1:1:100", "delta")
+    given = _model_params(model, args)
+    x_name, x, f = _axis({"delta": args.delta, "sigma": args.sigma, **given}, "delta")
+    pars = {k: f[k] for k in model.parameters}
+    r = model.fixed_point(f["delta"], f["sigma"], **pars)
+    _report_unconverged(x_name, x, r.converged, "state evolution")
+    cols = {"mse": r.mse, "tau2": r.tau2, "onsager": r.onsager, "stability": r.stability}
+    sim = None
+    if args.simulate:
+        from .simulate.amp_separable import run_amp
+
+        xs, means, ses = [], [], []
+        for i in _sim_indices(x.size, args.sim_points):
+            vals = [run_amp(model, args.N, f["delta"][i], f["sigma"][i], args.iters, seed=args.seed + k,
+                            **{k2: float(v[i]) for k2, v in pars.items()}).mse[-1]
+                    for k in range(max(args.reps, 2))]
+            xs.append(float(x[i]))
+            means.append(float(np.mean(vals)))
+            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
+        sim = {"x": xs, "mean": means, "se": ses}
+    fixed = {k: float(v[0]) for k, v in (("delta", args.delta), ("sigma", args.sigma), *given.items())
+             if v.size == 1}
+    return print_curve(
+        args, x_name, x, cols,
+        title=f"AMP state evolution, prior {args.prior}, denoiser {args.denoiser}: "
+              + " ".join(f"{k}={v:g}" for k, v in fixed.items()),
+        meta={"derivation": model.name, "method": model.method,
+              **({"simulation": f"AMP at N = {args.N}, {args.iters} iterations, final MSE"} if args.simulate else {})},
+        sim=sim, logy=True)
+
+
+def _add_run_separable(runs) -> None:
+    p = runs.add_parser(
+        "separable", help="AMP for any prior and denoiser, per iteration against state evolution",
+        description="Run separable AMP (tau_t^2 = ||z^t||^2/n) for the given prior and denoiser on a Gaussian "
+                    "matrix A (n x N, iid N(0, 1/n), n = delta N) and print the empirical MSE per iteration next "
+                    "to its state-evolution prediction.")
+    _add_model_options(p)
+    p.add_argument("--N", type=int_in("N", 10, 100_000), default=2000, help="signal size N (default 2000)")
+    p.add_argument("--delta", type=float, default=0.5, help="n/N (default 0.5)")
+    p.add_argument("--sigma", type=float, default=0.1, help="noise standard deviation (default 0.1)")
+    _add_run_options(p)
+    p.set_defaults(func=_run_amp_separable)
+
+
+def _run_amp_separable(args) -> int:
+    from .simulate.amp_separable import run_amp
+
+    model = _model(args)
+    given = _model_params(model, args)
+    for k, v in given.items():
+        if v.size != 1:
+            raise ParameterError(k, v.tolist(), "a single value for a run")
+    pars = {k: float(v[0]) for k, v in given.items()}
+    r = run_amp(model, args.N, args.delta, args.sigma, args.iters, seed=args.seed, **pars)
+    tr = model.trajectory(r.n / r.N, args.sigma, args.iters, **pars)
+    return _print_run(
+        args, f"AMP, prior {args.prior}, denoiser {args.denoiser}: N={args.N} n={r.n} sigma={args.sigma:g} "
+              + " ".join(f"{k}={v:g}" for k, v in pars.items()),
+        {"derivation": model.name, "method": model.method, "seed": args.seed},
+        {"mse_amp": r.mse, "mse_se": tr.mse, "tau2_amp": r.tau2, "tau2_se": tr.tau2})
+
+
+# ---- se phase: the LASSO phase transition ------------------------------------------------------
+def _add_phase(kinds) -> None:
+    p = kinds.add_parser(
+        "phase", help="noiseless LASSO / AMP phase transition rho(delta) (Donoho, Maleki & Montanari)",
+        description="The noiseless LASSO/AMP phase transition: below rho(delta) = k/n AMP (and the LASSO) "
+                    "recover x0 exactly. Columns: rho = k/n, eps = k/N = rho delta, and the minimax threshold "
+                    "alpha. Closed form (parametric in alpha), equal to the l1 statistical dimension curve.")
+    p.add_argument("--delta", type=range_type("delta"), default="0.02:1:50", help="n/N in (0, 1] (default 0.02:1:50)")
+    p.add_argument("--simulate", action="store_true",
+                   help="add AMP runs (optimal threshold for the sparsity): success rate 20%% below and above the curve, "
+                        "at deltas in [0.2, 0.95]")
+    p.add_argument("--N", type=int_in("N", 10, 100_000), default=2000, help="signal size for --simulate (default 2000)")
+    p.add_argument("--reps", type=int, default=3, help="runs per simulated point (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=5, help="simulated deltas (default 5)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the phase diagram")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run_phase)
+
+
+def _run_phase(args) -> int:
+    from .amp.phase import AMP_LASSO_PHASE_TRANSITION, lasso_optimal_alpha, lasso_phase_transition
+
+    d = np.asarray(args.delta, float)
+    r = lasso_phase_transition(d)
+    sim = None
+    if args.simulate:
+        from .simulate.amp import run_lasso_amp
+
+        xs, means, ses = [], [], []
+        for i in _sim_indices(d.size, args.sim_points):
+            if not 0.2 <= d[i] <= 0.95:  # below 0.2 the k ~ eps delta N nonzeros are too few at N ~ 10^3
+                continue
+            for side in (0.8, 1.2):
+                eps = side * float(r.eps[i])
+                a = float(lasso_optimal_alpha(d[i], eps))  # the best threshold for this sparsity
+                ok = [run_lasso_amp(args.N, d[i], 0.0, eps, a, 300, seed=args.seed + k).mse[-1]
+                      < 1e-4 * eps for k in range(max(args.reps, 1))]
+                xs.append(float(d[i]))
+                means.append(side * float(r.rho[i]))
+                ses.append(float(np.mean(ok)))
+        sim = {"delta": xs, "rho": means, "success_rate": ses}
+    cols = {"rho": r.rho, "eps": r.eps, "alpha": r.alpha}
+    title = "Noiseless LASSO/AMP phase transition (rho = k/n)"
+    if args.json:
+        clean = lambda v: [float(a) for a in np.asarray(v, float)]  # noqa: E731
+        print(json.dumps({"title": title, "derivation": AMP_LASSO_PHASE_TRANSITION.name, "delta": clean(d),
+                          **{k: clean(v) for k, v in cols.items()}, **({"simulation": sim} if sim else {})},
+                         indent=2))
+    else:
+        print(f"# {title}\n# derivation: {AMP_LASSO_PHASE_TRANSITION.name}")
+        print("  ".join(f"{n:>12}" for n in ["delta", *cols]))
+        for i in range(d.size):
+            print("  ".join(f"{v:>12.6g}" for v in [d[i], *(c[i] for c in cols.values())]))
+        if sim:
+            print("# AMP runs (N = %d, 300 iterations, success = MSE < 1e-4 eps):" % args.N)
+            for a, b, c in zip(sim["delta"], sim["rho"], sim["success_rate"]):
+                print(f"#   delta={a:.4g} rho={b:.4g}: success rate {c:.2f}")
+    if args.plot:
+        plt = _pyplot(args.plot)
+        fig, ax = plt.subplots(figsize=(5.6, 4.4))
+        ax.plot(d, r.rho, "k-", lw=1.5, label="rho_SE(delta) (closed form)")
+        if sim:
+            xs, ys, ok = map(np.asarray, (sim["delta"], sim["rho"], sim["success_rate"]))
+            ax.scatter(xs[ok >= 0.5], ys[ok >= 0.5], marker="o", color="C2", label="AMP recovers")
+            ax.scatter(xs[ok < 0.5], ys[ok < 0.5], marker="x", color="C3", label="AMP fails")
+        ax.set_xlabel("delta = n/N")
+        ax.set_ylabel("rho = k/n")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=8)
+        ax.set_title(title, fontsize=10)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+        plt.close(fig)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _pyplot(path: str):
+    try:
+        import matplotlib
+    except ImportError:
+        raise ParameterError("plot", path, "matplotlib installed (pip install 'rmtsym[plot]')") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+# ---- se bayes: Bayes-optimal AMP and the MMSE (Bernoulli-Gaussian) ------------------------------
+def _add_bayes(kinds) -> None:
+    p = kinds.add_parser(
+        "bayes", help="Bayes-optimal AMP MSE and the MMSE vs delta, Bernoulli-Gaussian prior",
+        description="Bayes-optimal AMP (posterior-mean denoiser) for x0 ~ (1 - eps) delta_0 + eps N(0, 1): the "
+                    "MSE AMP reaches from x = 0 (largest stable fixed point of state evolution) and the MMSE "
+                    "(fixed point of least replica-symmetric potential), with the algorithmic and "
+                    "information-theoretic thresholds in delta.")
+    p.add_argument("--delta", type=range_type("delta"), default="0.05:1:100", help="n/N (default 0.05:1:100)")
+    p.add_argument("--eps", type=float, default=0.1, help="sparsity k/N in (0, 1) (default 0.1)")
+    p.add_argument("--sigma", type=float, default=0.01, help="noise standard deviation > 0 (default 0.01)")
+    p.add_argument("--N", type=int_in("N", 10, 100_000), default=2000, help="signal size for --simulate (default 2000)")
+    p.add_argument("--iters", type=int_in("iters", 1, 100_000), default=100,
+                   help="AMP iterations for --simulate (default 100)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=6, help="simulated points (default 6)")
+    add_output_options(p)
+    p.set_defaults(func=_run_bayes)
+
+
+def _run_bayes(args) -> int:
+    from .amp.phase import AMP_BAYES_BG_SE, bayes_optimal_curve
+
+    d = np.asarray(args.delta, float)
+    c = bayes_optimal_curve(d, args.sigma, args.eps)
+    th = c.thresholds
+    meta = {"derivation": AMP_BAYES_BG_SE.name}
+    if th is not None and np.isfinite(th.delta_it):
+        meta.update(delta_low=f"{th.delta_low:.6g}", delta_IT=f"{th.delta_it:.6g}", delta_alg=f"{th.delta_alg:.6g}")
+    else:
+        meta["thresholds"] = "none (a single fixed point for every delta: no first-order transition)"
+    sim = None
+    if args.simulate:
+        from .amp.phase import run_bayes_amp
+
+        xs, means, ses = [], [], []
+        for i in _sim_indices(d.size, args.sim_points):
+            vals = [run_bayes_amp(args.N, d[i], args.sigma, args.eps, args.iters, seed=args.seed + k).mse[-1]
+                    for k in range(max(args.reps, 2))]
+            xs.append(float(d[i]))
+            means.append(float(np.mean(vals)))
+            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
+        sim = {"x": xs, "mean": means, "se": ses}
+    return print_curve(args, "delta", d, {"mse_amp": c.mse_amp, "mmse": c.mse_bayes,
+                                          "n_fixed_points": c.n_fixed_points.astype(float)},
+                       title=f"Bayes-optimal AMP, Bernoulli-Gaussian eps={args.eps:g} sigma={args.sigma:g}",
+                       meta=meta, sim=sim, logy=True)

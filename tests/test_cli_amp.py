@@ -56,3 +56,50 @@ def test_amp_run_lasso_tracks_state_evolution():
     amp, se = np.array(out["mse_amp"]), np.array(out["mse_se"])
     assert len(amp) == 15 and np.all(np.diff(se) < 0)
     assert abs(amp[-1] / se[-1] - 1) < 0.35
+
+
+def test_se_separable_soft_threshold_equals_the_hand_closed_form():
+    # second method: rmtsym.amp.separable is derived by hand (Phi, phi), the CLI model symbolically
+    from rmtsym.amp.separable import lasso_state_evolution
+
+    r = run("se", "separable", "--prior", "bg(eps=0.1)", "--denoiser", "soft(alpha=1.5)", "--delta", "0.2:1:5",
+            "--sigma", "0.1", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["method"] == "closed form"
+    ref = lasso_state_evolution(np.linspace(0.2, 1, 5), 0.1, 0.1, 1.5)
+    np.testing.assert_allclose(out["mse"], ref.mse, rtol=1e-9)
+    np.testing.assert_allclose(out["stability"], ref.stability, rtol=1e-7)
+
+
+def test_se_separable_symbolic_parameter_range_and_latex():
+    r = run("se", "separable", "--prior", "bg(eps=eps)", "--denoiser", "soft", "--param", "eps=0.05:0.2:4",
+            "--param", "alpha=1.5", "--delta", "0.5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["eps"] == pytest.approx([0.05, 0.1, 0.15, 0.2]) and np.all(np.diff(out["mse"]) > 0)
+    tex = run("se", "separable", "--denoiser", "soft", "--latex")
+    assert tex.returncode == 0 and "\\tau^{2}" in tex.stdout and "\\delta" in tex.stdout
+
+
+@pytest.mark.parametrize("args,name", [
+    (("se", "separable", "--denoiser", "soft"), "alpha"),  # symbolic alpha without a value
+    (("se", "separable", "--denoiser", "expr: 1/y"), "denoiser"),  # not Lipschitz
+    (("se", "separable", "--denoiser", "expr: __import__('os').system('echo pwned')"), "refused"),
+    (("se", "separable", "--prior", "bg(eps=1.5)"), "eps"),
+    (("se", "separable", "--prior", "density: 1/(pi*(1+x**2))"), "prior"),  # Cauchy: no second moment
+    (("amp", "run", "separable", "--delta", "-1"), "delta"),
+])
+def test_separable_bad_input(args, name):
+    r = run(*args)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert name in r.stderr and "Traceback" not in r.stderr and "pwned" not in r.stdout
+
+
+def test_amp_run_bayes_tracks_state_evolution():
+    # Bayes-optimal AMP, N = 4000, one run: same fluctuation budget as the LASSO run above.
+    r = run("amp", "run", "separable", "--denoiser", "bayes", "--N", "4000", "--iters", "10", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    amp, se = np.array(out["mse_amp"]), np.array(out["mse_se"])
+    assert abs(amp[-1] / se[-1] - 1) < 0.35

@@ -38,6 +38,9 @@ PROVIDERS: list[str] = [
     "rmtsym.models.icl",
     "rmtsym.models.one_step",
     "rmtsym.amp.separable",
+    "rmtsym.amp.state_evolution",
+    "rmtsym.amp.phase",
+    "rmtsym.amp.multiclass",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
