@@ -130,6 +130,7 @@ def add_amp_parsers(sub) -> None:
     _add_separable(kinds)
     _add_phase(kinds)
     _add_bayes(kinds)
+    _add_multiclass(kinds)
 
     amp = sub.add_parser("amp", help="run AMP on a real matrix (checks the state evolution)",
                          description="Approximate message passing on sampled data, per iteration against "
@@ -143,6 +144,7 @@ def add_amp_parsers(sub) -> None:
     runs.required = True
     _add_run_lasso(runs)
     _add_run_separable(runs)
+    _add_run_multiclass(runs)
 
 
 # ---- amp run lasso ---------------------------------------------------------------------------
@@ -488,3 +490,108 @@ def _run_bayes(args) -> int:
                                           "n_fixed_points": c.n_fixed_points.astype(float)},
                        title=f"Bayes-optimal AMP, Bernoulli-Gaussian eps={args.eps:g} sigma={args.sigma:g}",
                        meta=meta, sim=sim, logy=True)
+
+
+# ---- multi-class ridge cross-entropy (non-separable AMP) ------------------------------------------
+def _add_multiclass_model(p) -> None:
+    p.add_argument("--K", type=int_in("K", 2, 8), default=3, help="number of classes (default 3)")
+    p.add_argument("--Delta", type=float, default=1.0, help="noise variance Delta > 0 (default 1)")
+    p.add_argument("--lam", "--lambda", dest="lam", type=range_type("lambda"), default="1",
+                   help="ridge lambda > 0 (default 1)")
+
+
+def _add_multiclass(kinds) -> None:
+    p = kinds.add_parser(
+        "multiclass", help="multi-class ridge cross-entropy: matrix state evolution (non-separable AMP)",
+        description="Gaussian mixture x = mu_c/d + sqrt(Delta/d) z, mu_c ~ N(0, I_d) (overlap Sigma = I_K), balanced "
+                    "classes, n = alpha d; ERM sum_mu cross-entropy + (lambda/2)||W||_F^2. Columns: test and "
+                    "training error of the ERM from the K x K state evolution of multi-class AMP, and rho_AT (AMP "
+                    "contracts like sqrt(rho_AT)). Cakmak, Lu & Opper 2024; Loureiro et al. 2021.")
+    p.add_argument("--alpha", type=range_type("alpha"), default=None, help="n/d (number or range; default 0.25:4:8)")
+    _add_multiclass_model(p)
+    p.add_argument("--dim", type=int_in("dim", 10, 5000), default=300, help="d for --simulate (default 300)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=4, help="simulated points (default 4)")
+    add_output_options(p)
+    p.set_defaults(func=_run_multiclass)
+
+
+def _run_multiclass(args) -> int:
+    from .amp.multiclass import AMP_MULTICLASS_SE, GaussianMixture, multiclass_state_evolution
+
+    if args.alpha is None:
+        args.alpha = parse_range("0.25:4:8", "alpha")
+    x_name, x, f = _axis({"alpha": args.alpha, "lambda": args.lam}, "alpha")
+    model = GaussianMixture(K=args.K, Delta=args.Delta)
+    r = multiclass_state_evolution(model, f["alpha"], f["lambda"])
+    _report_unconverged(x_name, x, r.converged, "state evolution")
+    cols = {"test_error": r.test_error, "train_error": r.train_error, "rho_AT": r.rho_at}
+    sim = None
+    if args.simulate:
+        from .simulate.multiclass import population_test_error, run_multiclass_amp, sample_gaussian_mixture
+
+        xs, means, ses = [], [], []
+        for i in _sim_indices(x.size, args.sim_points):
+            n = int(round(f["alpha"][i] * args.dim))
+            errs = []
+            for k in range(max(args.reps, 2)):
+                s = sample_gaussian_mixture(n, args.dim, args.K, args.Delta, seed=args.seed + k)
+                run = run_multiclass_amp(s.X, s.y, f["lambda"][i], args.Delta, args.K, M=s.M)
+                if run.converged:
+                    errs.append(population_test_error(run.W, s.M, args.Delta, samples=20_000, seed=k)[0])
+            if len(errs) >= 2:
+                xs.append(float(x[i]))
+                means.append(float(np.mean(errs)))
+                ses.append(float(np.std(errs, ddof=1) / np.sqrt(len(errs))))
+        sim = {"x": xs, "mean": means, "se": ses}
+    fixed = {k: float(v[0]) for k, v in (("alpha", args.alpha), ("lambda", args.lam)) if v.size == 1}
+    return print_curve(
+        args, x_name, x, cols,
+        title=f"Multi-class ridge cross-entropy, K={args.K} Delta={args.Delta:g} "
+              + " ".join(f"{k}={v:g}" for k, v in fixed.items()),
+        meta={"derivation": AMP_MULTICLASS_SE.name, "quadrature": r.quadrature,
+              **({"simulation": f"AMP (= ERM) at d = {args.dim}: population test error of the trained W"}
+                 if args.simulate else {})},
+        sim=sim, logx=(x_name == "lambda"))
+
+
+def _add_run_multiclass(runs) -> None:
+    p = runs.add_parser(
+        "multiclass", help="multi-class AMP on a sampled Gaussian mixture, against ERM and its contraction rate",
+        description="Run multi-class AMP (K x K Onsager matrices, proximal cross-entropy denoiser) on one draw of the "
+                    "Gaussian mixture and print per iteration ||W^{t+1} - W^t||_F/sqrt(d) next to the predicted "
+                    "contraction sqrt(rho_AT)^t; then compare the fixed point with an independent L-BFGS ERM "
+                    "solution and the state-evolution errors.")
+    p.add_argument("--n", type=int_in("n", 2), default=2000, help="samples (default 2000)")
+    p.add_argument("--d", type=int_in("d", 2, 20_000), default=1000, help="dimension (default 1000)")
+    p.add_argument("--K", type=int_in("K", 2, 8), default=3, help="number of classes (default 3)")
+    p.add_argument("--Delta", type=float, default=1.0, help="noise variance Delta > 0 (default 1)")
+    p.add_argument("--lam", "--lambda", dest="lam", type=float, default=1.0, help="ridge lambda > 0 (default 1)")
+    p.add_argument("--iters", type=int_in("iters", 1, 100_000), default=500, help="maximum iterations (default 500)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the iterate differences and the predicted rate")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run_amp_multiclass)
+
+
+def _run_amp_multiclass(args) -> int:
+    from .amp.multiclass import AMP_MULTICLASS_SE, multiclass_state_evolution
+    from .simulate.multiclass import (fit_multiclass_erm, population_test_error, run_multiclass_amp,
+                                      sample_gaussian_mixture, training_error)
+
+    s = sample_gaussian_mixture(args.n, args.d, args.K, args.Delta, seed=args.seed)
+    run = run_multiclass_amp(s.X, s.y, args.lam, args.Delta, args.K, M=s.M, iters=args.iters)
+    se = multiclass_state_evolution(s.model, s.alpha, args.lam)
+    W = fit_multiclass_erm(s.X, s.y, args.lam, args.K)
+    W = getattr(W, "W", W)
+    rel = float(np.linalg.norm(run.W - W) / np.linalg.norm(W))
+    test, test_se = population_test_error(run.W, s.M, args.Delta, seed=args.seed)
+    rate = float(np.sqrt(se.rho_at))
+    pred = run.diffs[0] * rate ** np.arange(run.diffs.size)
+    meta = {"derivation": AMP_MULTICLASS_SE.name, "converged": bool(run.converged), "iterations": run.iterations,
+            "rel_diff_W_AMP_vs_LBFGS": f"{rel:.3g}",
+            "rho_AT_SE": f"{float(se.rho_at):.5g}", "rho_AT_AMP": f"{run.rho_at:.5g}",
+            "test_error_SE": f"{float(se.test_error):.5g}", "test_error_AMP": f"{test:.5g} ± {test_se:.1g}",
+            "train_error_SE": f"{float(se.train_error):.5g}",
+            "train_error_AMP": f"{training_error(run.W, s.X, s.y):.5g}", "seed": args.seed}
+    return _print_run(args, f"Multi-class AMP: n={args.n} d={args.d} K={args.K} Delta={args.Delta:g} "
+                            f"lambda={args.lam:g}", meta, {"diff_amp": run.diffs, "sqrt_rho_AT^t": pred})

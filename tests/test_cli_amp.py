@@ -103,3 +103,25 @@ def test_amp_run_bayes_tracks_state_evolution():
     out = json.loads(r.stdout)
     amp, se = np.array(out["mse_amp"]), np.array(out["mse_se"])
     assert abs(amp[-1] / se[-1] - 1) < 0.35
+
+
+def test_amp_run_multiclass_fixed_point_is_the_erm_minimiser():
+    # independent optimiser: scipy L-BFGS on the same objective; AMP's contraction vs sqrt(rho_AT) from
+    # the state evolution (lambda = 1: the AT mode is the slow one, REFERENCES paper 4)
+    r = run("amp", "run", "multiclass", "--n", "600", "--d", "300", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["converged"] is True and float(out["rel_diff_W_AMP_vs_LBFGS"]) < 1e-6
+    d = np.array(out["diff_amp"])
+    rates = d[2:6] / d[1:5]
+    assert np.all(np.abs(rates / np.sqrt(float(out["rho_AT_SE"])) - 1) < 0.25)
+
+
+@pytest.mark.parametrize("args,name", [
+    (("se", "multiclass", "--K", "1"), "K"),
+    (("se", "multiclass", "--lambda", "0"), "lam"),
+    (("se", "multiclass", "--Delta", "-1"), "Delta"),
+])
+def test_multiclass_bad_input(args, name):
+    r = run(*args)
+    assert r.returncode == 2 and name in r.stderr and "Traceback" not in r.stderr
