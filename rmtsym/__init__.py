@@ -57,6 +57,14 @@ _LAZY = {
     "krr_curve": "rmtsym.models.kernel_ridge",
     # simulate
     "compare": "rmtsym.simulate.compare",
+    # amp
+    "SeparableSE": "rmtsym.amp.state_evolution",
+    "parse_prior": "rmtsym.amp.priors",
+    "parse_denoiser": "rmtsym.amp.denoisers",
+    "lasso_state_evolution": "rmtsym.amp.separable",
+    "lasso_phase_transition": "rmtsym.amp.phase",
+    "bayes_optimal_curve": "rmtsym.amp.phase",
+    "multiclass_state_evolution": "rmtsym.amp.multiclass",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -41,6 +41,8 @@ PROVIDERS: list[str] = [
     "rmtsym.amp.state_evolution",
     "rmtsym.amp.phase",
     "rmtsym.amp.multiclass",
+    "rmtsym.amp.rotation",
+    "rmtsym.amp.vamp",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
