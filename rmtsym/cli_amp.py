@@ -131,6 +131,8 @@ def add_amp_parsers(sub) -> None:
     _add_phase(kinds)
     _add_bayes(kinds)
     _add_multiclass(kinds)
+    _add_at_line(kinds)
+    _add_vamp(kinds)
 
     amp = sub.add_parser("amp", help="run AMP on a real matrix (checks the state evolution)",
                          description="Approximate message passing on sampled data, per iteration against "
@@ -595,3 +597,167 @@ def _run_amp_multiclass(args) -> int:
             "train_error_AMP": f"{training_error(run.W, s.X, s.y):.5g}", "seed": args.seed}
     return _print_run(args, f"Multi-class AMP: n={args.n} d={args.d} K={args.K} Delta={args.Delta:g} "
                             f"lambda={args.lam:g}", meta, {"diff_amp": run.diffs, "sqrt_rho_AT^t": pred})
+
+
+# ---- rotation-invariant couplings: AT line and random sequential message passing ----------------
+def _coupling(text: str):
+    """``sc[:VARIANCE]`` (semicircle) or ``wishart:C`` (``J0 = X^T X/n - I``, ``c = N/n``) ->
+    (R-transform, sampler(N, seed))."""
+    from .amp.rotation import semicircle_r, wishart_r
+    from .simulate.sequential import goe, shifted_wishart
+
+    kind, _, rest = str(text).strip().partition(":")
+    try:
+        if kind == "sc":
+            v = float(rest) if rest else 1.0
+            return semicircle_r(v), (lambda N, seed: goe(N, v, seed=seed))
+        if kind == "wishart" and rest:
+            c = float(rest)
+            return wishart_r(c), (lambda N, seed: shifted_wishart(N, c, seed=seed))
+    except ValueError:
+        pass
+    raise ParameterError("coupling", text, "sc[:VARIANCE] (semicircle) or wishart:C (X^T X/n - I, c = N/n)")
+
+
+def _add_at_line(kinds) -> None:
+    p = kinds.add_parser(
+        "at-line", help="AT line beta_AT(h) of the Ising model with a rotation-invariant coupling",
+        description="p(s) ~ exp(beta/2 s^T J s + h sum s_i), J = O^T D O rotation invariant. The replica-symmetric "
+                    "fixed point q = E tanh^2(h + sqrt(q R'(1 - q)) Z) and the AT line R'_{beta J}(chi) E[(1 - m^2)^2] "
+                    "= 1, beyond which random sequential message passing stops converging (Cakmak, Lu & Opper 2022). "
+                    "--simulate runs random sequential EC (h > 0; BP at h = 0, semicircle only) at 0.9 and 1.2 "
+                    "beta_AT.")
+    p.add_argument("--coupling", default="sc:1", help="sc[:VARIANCE] or wishart:C (default sc:1)")
+    p.add_argument("--h", type=range_type("h"), default="0:2:21", help="field h >= 0 (default 0:2:21)")
+    p.add_argument("--N", type=int_in("N", 50, 5000), default=500, help="size for --simulate (default 500)")
+    p.add_argument("--sweeps", type=int_in("sweeps", 1), default=300, help="sweeps per run (default 300)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=3, help="simulated fields (default 3)")
+    p.add_argument("--simulate", action="store_true", help="run the algorithm on both sides of the line")
+    p.add_argument("--seed", type=int, default=0, help="seed of the coupling and the schedule (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw the line (and the runs)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run_at_line)
+
+
+def _run_at_line(args) -> int:
+    from .amp.rotation import AMP_RSMP_AT_LINE, at_line, ising_rs
+
+    h = np.asarray(args.h, float)
+    if np.any(h < 0):
+        raise ParameterError("h", float(h[h < 0][0]), "h >= 0 (the line is symmetric in h)")
+    rt, sample = _coupling(args.coupling)
+    b = at_line(h, rt)
+    rs = ising_rs(np.nan_to_num(b, nan=1.0), h, rt)
+    q = np.where(np.isfinite(b), rs.q, np.nan)
+    runs = []
+    if args.simulate:
+        from .simulate.sequential import ec_gaussian_stage, run_sequential_bp, run_sequential_ec
+
+        J = sample(args.N, args.seed)
+        for i in _sim_indices(h.size, args.sim_points):
+            if not np.isfinite(b[i]):
+                continue
+            for side in (0.9, 1.2):
+                beta = side * float(b[i])
+                if h[i] == 0:
+                    if not args.coupling.startswith("sc"):
+                        continue  # BP carries the SK Onsager term only (rmtsym.simulate.sequential)
+                    r = run_sequential_bp(J, beta, 0.0, sweeps=args.sweeps, seed=args.seed + 1)
+                    algo = "BP"
+                else:
+                    chi = float(1 - ising_rs(beta, h[i], rt).q)
+                    try:
+                        stage = ec_gaussian_stage(J, beta, chi)
+                    except ParameterError:
+                        continue
+                    r = run_sequential_ec(J, beta, float(h[i]), chi, sweeps=args.sweeps, seed=args.seed + 1,
+                                          gaussian_stage=stage)
+                    algo = "EC"
+                runs.append({"h": float(h[i]), "beta": beta, "beta/beta_AT": side, "algorithm": algo,
+                             "converged": bool(r.converged), "sweeps": int(r.sweeps),
+                             "last_change": float(r.changes[-1])})
+    title = f"AT line of the Ising model, coupling {args.coupling}"
+    if args.json:
+        clean = lambda v: [None if not np.isfinite(a) else float(a) for a in np.asarray(v, float)]  # noqa: E731
+        print(json.dumps({"title": title, "derivation": AMP_RSMP_AT_LINE.name, "h": clean(h), "beta_AT": clean(b),
+                          "q": clean(q), **({"runs": runs} if args.simulate else {})}, indent=2))
+    else:
+        print(f"# {title}\n# derivation: {AMP_RSMP_AT_LINE.name}")
+        print("  ".join(f"{n:>12}" for n in ("h", "beta_AT", "q")))
+        for i in range(h.size):
+            print("  ".join(f"{v:>12.6g}" for v in (h[i], b[i], q[i])))
+        for r in runs:
+            print(f"# run N={args.N} {r['algorithm']}: h={r['h']:.4g} beta={r['beta']:.4g} "
+                  f"({r['beta/beta_AT']:g} beta_AT): {'converged' if r['converged'] else 'not converged'} "
+                  f"after {r['sweeps']} sweeps (last change {r['last_change']:.2g})")
+    if args.plot:
+        plt = _pyplot(args.plot)
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        ax.plot(h, b, "k-", label="AT line beta_AT(h)")
+        for r in runs:
+            ax.plot(r["h"], r["beta"], "o" if r["converged"] else "x", color="C2" if r["converged"] else "C3",
+                    mfc="none")
+        ax.set_xlabel("field h")
+        ax.set_ylabel("beta")
+        ax.set_title(title + " (o converged, x not)", fontsize=9)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+        plt.close(fig)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
+# ---- VAMP --------------------------------------------------------------------------------------
+def _add_vamp(kinds) -> None:
+    p = kinds.add_parser(
+        "vamp", help="VAMP state evolution for a rotation-invariant design (Bernoulli-Gaussian, matched)",
+        description="Bayes-optimal VAMP for y = A x0 + w, A = U S V^T with V Haar; the law of the eigenvalues of "
+                    "A^T A enters through its Stieltjes transform. --design iid: A iid N(0, 1/n), delta = n/N "
+                    "(Marchenko-Pastur); --design geometric: square A with singular values kappa^{-i/(N-1)}, "
+                    "normalised to mean(s^2) = 1 (the empirical law of N = --N values). Per iteration: the "
+                    "predicted MSE; with --simulate, VAMP and AMP runs on the same design.")
+    p.add_argument("--design", choices=("iid", "geometric"), default="iid", help="design family (default iid)")
+    p.add_argument("--delta", type=float, default=0.5, help="n/N for --design iid (default 0.5)")
+    p.add_argument("--kappa", type=float, default=100.0, help="condition number for --design geometric (default 100)")
+    p.add_argument("--eps", type=float, default=0.1, help="sparsity (default 0.1)")
+    p.add_argument("--sigma2", type=float, default=1e-3, help="noise variance > 0 (default 1e-3)")
+    p.add_argument("--N", type=int_in("N", 10, 20_000), default=2000, help="signal size (default 2000)")
+    p.add_argument("--iters", type=int_in("iters", 1, 10_000), default=15, help="iterations (default 15)")
+    p.add_argument("--simulate", action="store_true", help="run VAMP and AMP on one draw")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="draw MSE per iteration")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run_vamp)
+
+
+def _run_vamp(args) -> int:
+    from .amp.vamp import AMP_VAMP_SE, vamp_state_evolution
+    from .spectra.classic import marchenko_pastur
+
+    if args.design == "iid":
+        if not 0 < args.delta <= 1:
+            raise ParameterError("delta", args.delta, "0 < delta <= 1 (n <= N)")
+        n = int(round(args.delta * args.N))
+        law = marchenko_pastur(args.N / n)
+        design = None
+    else:
+        if not args.kappa >= 1:
+            raise ParameterError("kappa", args.kappa, "condition number >= 1")
+        from .simulate.vamp import geometric_design
+        from .spectra.law import empirical_law
+
+        design = geometric_design(args.N, args.kappa, seed=args.seed)
+        law = empirical_law(design.s ** 2)
+    se = vamp_state_evolution(law, args.eps, args.sigma2, iters=args.iters)
+    cols = {"mse_se": se.mse}
+    if args.simulate:
+        from .simulate.vamp import iid_design, run_amp_bayes, run_vamp
+
+        if design is None:
+            design = iid_design(args.N, n, seed=args.seed)
+        cols["mse_vamp"] = run_vamp(design, args.eps, args.sigma2, args.iters, seed=args.seed + 1).mse
+        cols["mse_amp"] = run_amp_bayes(design, args.eps, args.sigma2, args.iters, seed=args.seed + 1).mse
+    label = f"iid delta={args.delta:g}" if args.design == "iid" else f"geometric kappa={args.kappa:g}"
+    return _print_run(args, f"VAMP, design {label}, eps={args.eps:g} sigma2={args.sigma2:g}, N={args.N}",
+                      {"derivation": AMP_VAMP_SE.name, "converged": bool(se.converged)}, cols)

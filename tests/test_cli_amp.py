@@ -125,3 +125,29 @@ def test_amp_run_multiclass_fixed_point_is_the_erm_minimiser():
 def test_multiclass_bad_input(args, name):
     r = run(*args)
     assert r.returncode == 2 and name in r.stderr and "Traceback" not in r.stderr
+
+
+def test_se_at_line_closed_forms_and_runs():
+    # zero field: beta_AT = 1/sqrt(v) (semicircle of variance v), 1/(sqrt c (1 + sqrt c)) (X^T X/n - I)
+    r = run("se", "at-line", "--coupling", "sc:4", "--h", "0", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["beta_AT"][0] == pytest.approx(0.5, abs=1e-7)
+    r = run("se", "at-line", "--coupling", "wishart:4", "--h", "0", "--json")
+    assert json.loads(r.stdout)["beta_AT"][0] == pytest.approx(1 / (2 * 3), abs=1e-7)
+    # random sequential BP on a GOE coupling, N = 300: converges at 0.9 beta_AT, not at 1.2 beta_AT
+    r = run("se", "at-line", "--h", "0", "--simulate", "--N", "300", "--json")
+    runs = json.loads(r.stdout)["runs"]
+    assert [(x["beta/beta_AT"], x["converged"]) for x in runs] == [(0.9, True), (1.2, False)]
+
+
+def test_se_vamp_iid_equals_bayes_amp_fixed_point():
+    # second method: the Bayes-optimal AMP fixed point (rmtsym.amp.phase, root scan of the scalar SE)
+    from rmtsym.amp.phase import bayes_optimal_curve
+
+    r = run("se", "vamp", "--delta", "0.5", "--eps", "0.1", "--sigma2", "1e-3", "--iters", "40", "--json")
+    assert r.returncode == 0, r.stderr
+    mse = json.loads(r.stdout)["mse_se"][-1]
+    ref = float(bayes_optimal_curve([0.5], np.sqrt(1e-3), 0.1, thresholds=False).mse_amp[0])
+    assert mse == pytest.approx(ref, rel=1e-6)
+    bad = run("se", "at-line", "--coupling", "cauchy:1")
+    assert bad.returncode == 2 and "coupling" in bad.stderr
