@@ -40,6 +40,7 @@ PROVIDERS: list[str] = [
     "rmtsym.amp.separable",
     "rmtsym.amp.state_evolution",
     "rmtsym.amp.phase",
+    "rmtsym.amp.glm",
     "rmtsym.amp.multiclass",
     "rmtsym.amp.rotation",
     "rmtsym.amp.vamp",
