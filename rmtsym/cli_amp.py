@@ -130,6 +130,7 @@ def add_amp_parsers(sub) -> None:
     _add_separable(kinds)
     _add_phase(kinds)
     _add_bayes(kinds)
+    _add_glm(kinds)
     _add_multiclass(kinds)
     _add_at_line(kinds)
     _add_vamp(kinds)
@@ -147,6 +148,7 @@ def add_amp_parsers(sub) -> None:
     _add_run_lasso(runs)
     _add_run_separable(runs)
     _add_run_multiclass(runs)
+    _add_run_glm(runs)
 
 
 # ---- amp run lasso ---------------------------------------------------------------------------
@@ -761,3 +763,128 @@ def _run_vamp(args) -> int:
     label = f"iid delta={args.delta:g}" if args.design == "iid" else f"geometric kappa={args.kappa:g}"
     return _print_run(args, f"VAMP, design {label}, eps={args.eps:g} sigma2={args.sigma2:g}, N={args.N}",
                       {"derivation": AMP_VAMP_SE.name, "converged": bool(se.converged)}, cols)
+
+
+# ---- GLMs: Bayes-optimal GAMP and convex ERM --------------------------------------------------------
+def _add_glm_model(p) -> None:
+    p.add_argument("--channel", choices=("sign", "probit", "logistic", "relu"), default="sign",
+                   help="teacher output channel y = f(w*.x) (default sign)")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="channel noise Delta: probit y = sign(z + sqrt(Delta) xi), relu y = max(z, 0) + sqrt(Delta) xi")
+    p.add_argument("--beta", type=float, default=1.0, help="logistic channel P(y = 1 | z) = sigmoid(beta z) (default 1)")
+    p.add_argument("--loss", choices=("bayes", "logistic", "square", "hinge"), default="bayes",
+                   help="estimator: bayes (posterior mean, Bayes-optimal GAMP) or ERM with this loss (default bayes)")
+
+
+def _add_glm(kinds) -> None:
+    p = kinds.add_parser(
+        "glm", help="generalised linear models: Bayes-optimal and ERM state evolution on the overlaps",
+        description="Teacher w* ~ N(0, I_d), x ~ N(0, I_d/d), n = alpha d labels through the channel. State evolution "
+                    "of GAMP on the overlaps: Bayes-optimal (m = q) or ERM with ridge (lambda/2)||w||^2 and a convex "
+                    "loss (m, q, V and their conjugates). Columns: generalisation error (sign-type channels: "
+                    "arccos(m/sqrt q)/pi; relu: MSE of the prediction), m, q. Aubin, Krzakala, Lu & Zdeborova 2020.")
+    p.add_argument("--alpha", type=range_type("alpha"), default=None, help="n/d (number or range; default 0.1:5:50)")
+    p.add_argument("--lam", "--lambda", dest="lam", type=range_type("lambda"), default="0.5",
+                   help="ridge lambda for ERM (default 0.5)")
+    _add_glm_model(p)
+    p.add_argument("--dim", type=int_in("dim", 10, 20_000), default=600, help="d for --simulate (default 600)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=4, help="simulated points (default 4)")
+    add_output_options(p)
+    p.set_defaults(func=_run_glm)
+
+
+def _run_glm(args) -> int:
+    from .amp.glm import bayes_glm_se, erm_glm_se
+
+    if args.alpha is None:
+        args.alpha = parse_range("0.1:5:50", "alpha")
+    bayes = args.loss == "bayes"
+    params = {"alpha": args.alpha} if bayes else {"alpha": args.alpha, "lambda": args.lam}
+    x_name, x, f = _axis(params, "alpha")
+    kw = {"delta": args.noise, "beta": args.beta}
+    if bayes:
+        r = bayes_glm_se(args.channel, f["alpha"], **kw)
+        cols = {"gen_error": r.eg, "q": r.q, "label_error": r.label_error}
+        name = "amp-glm-bayes-se"
+    else:
+        r = erm_glm_se(args.channel, args.loss, f["alpha"], f["lambda"], **kw)
+        cols = {"gen_error": r.eg, "m": r.m, "q": r.q, "train_loss": r.train_loss, "train_error": r.train_error}
+        name = "amp-glm-erm-se"
+    _report_unconverged(x_name, x, r.converged, "state evolution")
+    sim = None
+    if args.simulate:
+        from .simulate.gamp import run_gamp_bayes, run_gamp_erm, sample_glm
+
+        xs, means, ses = [], [], []
+        for i in _sim_indices(x.size, args.sim_points):
+            vals = []
+            for k in range(max(args.reps, 2)):
+                data = sample_glm(args.dim, f["alpha"][i], args.channel, seed=args.seed + k, **kw)
+                if bayes:
+                    run = run_gamp_bayes(data, 50)
+                    m, q = run.m[-1], run.m[-1]
+                else:
+                    run = run_gamp_erm(data.X, data.y, args.loss, f["lambda"][i], w_star=data.w_star)
+                    m, q = run.m[-1], run.q[-1]
+                if args.channel == "relu":
+                    vals.append(float("nan"))
+                else:
+                    vals.append(float(np.arccos(np.clip(m / np.sqrt(q), -1, 1)) / np.pi))
+            xs.append(float(x[i]))
+            means.append(float(np.mean(vals)))
+            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
+        sim = {"x": xs, "mean": means, "se": ses}
+    fixed = {k: float(v[0]) for k, v in params.items() if v.size == 1}
+    est = "Bayes-optimal" if bayes else f"ERM {args.loss}"
+    return print_curve(
+        args, x_name, x, cols,
+        title=f"GLM, {args.channel} channel, {est}" + "".join(f" {k}={v:g}" for k, v in fixed.items()),
+        meta={"derivation": name, **({"simulation": f"GAMP at d = {args.dim} (ERM: its fixed point = the ERM "
+                                                    "minimiser); error arccos(m/sqrt q)/pi of the run"}
+                                     if args.simulate else {})},
+        sim=sim, logx=(x_name == "lambda"))
+
+
+def _add_run_glm(runs) -> None:
+    p = runs.add_parser(
+        "glm", help="GAMP on a sampled GLM, overlaps per iteration against state evolution (and scikit-learn ERM)",
+        description="Run GAMP on one draw of the GLM (teacher w* ~ N(0, I_d), x ~ N(0, I_d/d)) and print the "
+                    "overlaps m = w.w*/d (Bayes-optimal: per iteration against the state-evolution trajectory; "
+                    "ERM: at the fixed point against the state evolution and a scikit-learn fit for the "
+                    "logistic loss).")
+    _add_glm_model(p)
+    p.add_argument("--alpha", type=float, default=2.0, help="n/d (default 2)")
+    p.add_argument("--lam", "--lambda", dest="lam", type=float, default=0.5, help="ridge lambda for ERM (default 0.5)")
+    p.add_argument("--d", type=int_in("d", 10, 20_000), default=2000, help="dimension (default 2000)")
+    _add_run_options(p)
+    p.set_defaults(func=_run_amp_glm)
+
+
+def _run_amp_glm(args) -> int:
+    from .amp.glm import bayes_glm_se_trajectory, erm_glm_se
+    from .simulate.gamp import overlaps, run_gamp_bayes, run_gamp_erm, sample_glm
+
+    kw = {"delta": args.noise, "beta": args.beta}
+    data = sample_glm(args.d, args.alpha, args.channel, seed=args.seed, **kw)
+    title = f"GAMP, {args.channel} channel, d={args.d} n={data.X.shape[0]}"
+    if args.loss == "bayes":
+        run = run_gamp_bayes(data, args.iters)
+        se = bayes_glm_se_trajectory(args.channel, args.alpha, args.iters, **kw)
+        return _print_run(args, title + ", Bayes-optimal", {"derivation": "amp-glm-bayes-se", "seed": args.seed},
+                          {"m_gamp": run.m, "q_gamp": run.q, "m_se": se})
+    if args.channel == "relu":
+        raise ParameterError("channel", "relu", "a classification channel (sign, probit, logistic) for ERM")
+    run = run_gamp_erm(data.X, data.y, args.loss, args.lam, w_star=data.w_star, iters=max(args.iters, 2000))
+    se = erm_glm_se(args.channel, args.loss, args.alpha, args.lam, **kw)
+    meta = {"derivation": "amp-glm-erm-se", "converged": bool(run.converged), "iterations": run.iterations,
+            "m_SE": f"{float(se.m):.5g}", "q_SE": f"{float(se.q):.5g}", "gen_error_SE": f"{float(se.eg):.5g}",
+            "gen_error_GAMP": f"{float(np.arccos(run.m[-1] / np.sqrt(run.q[-1])) / np.pi):.5g}", "seed": args.seed}
+    if args.loss == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=1.0 / args.lam, fit_intercept=False, tol=1e-10, max_iter=10_000)
+        w = clf.fit(data.X, data.y).coef_.ravel()
+        meta["rel_diff_w_GAMP_vs_sklearn"] = f"{np.linalg.norm(run.w - w) / np.linalg.norm(w):.3g}"
+        meta["m_q_sklearn"] = "%.5g %.5g" % overlaps(w, data.w_star)
+    return _print_run(args, title + f", ERM {args.loss} lambda={args.lam:g}", meta,
+                      {"m_gamp": run.m, "q_gamp": run.q})

@@ -151,3 +151,18 @@ def test_se_vamp_iid_equals_bayes_amp_fixed_point():
     assert mse == pytest.approx(ref, rel=1e-6)
     bad = run("se", "at-line", "--coupling", "cauchy:1")
     assert bad.returncode == 2 and "coupling" in bad.stderr
+
+
+def test_amp_run_glm_bayes_first_step_and_erm_fixed_point():
+    # sign perceptron, Gaussian prior: the first SE step is q_hat = 2 alpha/pi exactly, q = q_hat/(1 + q_hat)
+    r = run("amp", "run", "glm", "--alpha", "2", "--d", "500", "--iters", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    qh = 4 / math.pi
+    assert out["m_se"][0] == pytest.approx(qh / (1 + qh), rel=1e-6)
+    # ERM logistic: GAMP's fixed point is the scikit-learn minimiser (exact at finite size)
+    r = run("amp", "run", "glm", "--loss", "logistic", "--alpha", "2", "--d", "300", "--json")
+    out = json.loads(r.stdout)
+    assert out["converged"] is True and float(out["rel_diff_w_GAMP_vs_sklearn"]) < 1e-5
+    bad = run("se", "glm", "--alpha", "0")
+    assert bad.returncode == 2 and "alpha" in bad.stderr
