@@ -9,4 +9,4 @@ ORDER = ["hermite_catalog", "dual_kernels", "gegenbauer_convergence", "marchenko
          "free_convolutions", "kernel_matrices", "conjugate_kernel", "spiked_features",
          "ridge_gcv", "krr_multiple_descent", "rf_double_descent", "noise_injection",
          "icl_linear_attention", "one_step_features", "amp_lasso", "amp_glm", "amp_multiclass",
-         "amp_convergence_boundary"]
+         "amp_convergence_boundary", "amp_latent"]

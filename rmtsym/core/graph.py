@@ -44,6 +44,7 @@ PROVIDERS: list[str] = [
     "rmtsym.amp.multiclass",
     "rmtsym.amp.rotation",
     "rmtsym.amp.vamp",
+    "rmtsym.amp.latent",
 ]
 
 _REGISTRY: dict[str, Derivation] = {}
