@@ -21,8 +21,8 @@ from scipy.optimize import minimize_scalar
 from scipy.special import ndtr
 
 from rmtsym.amp.phase import (bayes_optimal_curve, bayes_se_iterate, lasso_optimal_mse,  # noqa: E402
-                              lasso_phase_transition, run_bayes_amp)
-from rmtsym.simulate.amp import run_lasso_amp  # noqa: E402
+                              lasso_phase_transition)
+from rmtsym.simulate.amp import run_bayes_amp, run_lasso_amp  # noqa: E402
 
 EPS, SIG = 0.1, 0.01
 

@@ -29,10 +29,10 @@ from scipy.optimize import brentq, linprog, minimize_scalar
 
 from rmtsym.amp.phase import (
     AMP_BAYES_BG_SE, AMP_LASSO_PHASE_TRANSITION, bayes_optimal_curve, bayes_se_trajectory, bayes_thresholds,
-    bg_mmse, bg_mutual_information, lasso_optimal_mse, lasso_phase_transition, rs_potential, run_bayes_amp,
+    bg_mmse, bg_mutual_information, lasso_optimal_mse, lasso_phase_transition, rs_potential,
 )
 from rmtsym.amp.separable import lasso_se_map_derivative, lasso_se_trajectory, lasso_state_evolution
-from rmtsym.simulate.amp import run_lasso_amp
+from rmtsym.simulate.amp import run_bayes_amp, run_lasso_amp
 from rmtsym.tour import Row, TourContext, main_for
 
 TITLE = ("Donoho–Maleki–Montanari: LASSO/AMP phase transition rho_SE(delta) and the Bayes-optimal "

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from .cli_curve import add_output_options, parse_range, print_curve, range_type
+from .cli_curve import pyplot as _pyplot
 from .cli_types import int_in
 from .errors import ParameterError
 
@@ -43,6 +44,20 @@ def _report_unconverged(x_name: str, x: np.ndarray, ok: np.ndarray, what: str) -
 
 def _sim_indices(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max(1, min(k, n))).astype(int))
+
+
+def _simulate(x: np.ndarray, args, value) -> dict:
+    """Monte Carlo points for ``print_curve``: at ``--sim-points`` indices ``i`` of ``x``, the mean
+    and standard error of ``value(i, seed)`` over ``--reps`` seeds (at least 2); non-finite values
+    (e.g. a run that did not converge) are dropped, and a point with fewer than 2 left is skipped."""
+    xs, means, ses = [], [], []
+    for i in _sim_indices(x.size, args.sim_points):
+        vals = [v for v in (value(i, args.seed + k) for k in range(max(args.reps, 2))) if np.isfinite(v)]
+        if len(vals) >= 2:
+            xs.append(float(x[i]))
+            means.append(float(np.mean(vals)))
+            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
+    return {"x": xs, "mean": means, "se": ses}
 
 
 # ---- se lasso ------------------------------------------------------------------------------
@@ -100,14 +115,8 @@ def _run_lasso(args) -> int:
     if args.simulate:
         from .simulate.amp import run_lasso_amp
 
-        xs, means, ses = [], [], []
-        for i in _sim_indices(x.size, args.sim_points):
-            vals = [run_lasso_amp(args.N, f["delta"][i], f["sigma"][i], f["eps"][i], f["alpha"][i], args.iters,
-                                  seed=args.seed + k).mse[-1] for k in range(max(args.reps, 2))]
-            xs.append(float(x[i]))
-            means.append(float(np.mean(vals)))
-            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
-        sim = {"x": xs, "mean": means, "se": ses}
+        sim = _simulate(x, args, lambda i, seed: run_lasso_amp(
+            args.N, f["delta"][i], f["sigma"][i], f["eps"][i], f["alpha"][i], args.iters, seed=seed).mse[-1])
     fixed = {k: float(v[0]) for k, v in params.items() if v.size == 1}
     return print_curve(args, x_name, x, cols,
                        title="LASSO AMP state evolution: " + " ".join(f"{k}={v:g}" for k, v in fixed.items())
@@ -189,13 +198,7 @@ def _print_run(args, title: str, meta: dict, columns: dict[str, np.ndarray]) -> 
         for i in t:
             print("  ".join([f"{i:>12d}", *(f"{np.asarray(c, float)[i]:>12.6g}" for c in columns.values())]))
     if args.plot:
-        try:
-            import matplotlib
-        except ImportError:
-            raise ParameterError("plot", args.plot, "matplotlib installed (pip install 'rmtsym[plot]')") from None
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = _pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         styles = iter(["o", "-", "s", "--", "^", ":"])
         for k, v in columns.items():
@@ -306,15 +309,9 @@ def _run_separable(args) -> int:
     if args.simulate:
         from .simulate.amp_separable import run_amp
 
-        xs, means, ses = [], [], []
-        for i in _sim_indices(x.size, args.sim_points):
-            vals = [run_amp(model, args.N, f["delta"][i], f["sigma"][i], args.iters, seed=args.seed + k,
-                            **{k2: float(v[i]) for k2, v in pars.items()}).mse[-1]
-                    for k in range(max(args.reps, 2))]
-            xs.append(float(x[i]))
-            means.append(float(np.mean(vals)))
-            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
-        sim = {"x": xs, "mean": means, "se": ses}
+        sim = _simulate(x, args, lambda i, seed: run_amp(
+            model, args.N, f["delta"][i], f["sigma"][i], args.iters, seed=seed,
+            **{k: float(v[i]) for k, v in pars.items()}).mse[-1])
     fixed = {k: float(v[0]) for k, v in (("delta", args.delta), ("sigma", args.sigma), *given.items())
              if v.size == 1}
     return print_curve(
@@ -437,17 +434,6 @@ def _run_phase(args) -> int:
     return 0
 
 
-def _pyplot(path: str):
-    try:
-        import matplotlib
-    except ImportError:
-        raise ParameterError("plot", path, "matplotlib installed (pip install 'rmtsym[plot]')") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 # ---- se bayes: Bayes-optimal AMP and the MMSE (Bernoulli-Gaussian) ------------------------------
 def _add_bayes(kinds) -> None:
     p = kinds.add_parser(
@@ -480,16 +466,10 @@ def _run_bayes(args) -> int:
         meta["thresholds"] = "none (a single fixed point for every delta: no first-order transition)"
     sim = None
     if args.simulate:
-        from .amp.phase import run_bayes_amp
+        from .simulate.amp import run_bayes_amp
 
-        xs, means, ses = [], [], []
-        for i in _sim_indices(d.size, args.sim_points):
-            vals = [run_bayes_amp(args.N, d[i], args.sigma, args.eps, args.iters, seed=args.seed + k).mse[-1]
-                    for k in range(max(args.reps, 2))]
-            xs.append(float(d[i]))
-            means.append(float(np.mean(vals)))
-            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
-        sim = {"x": xs, "mean": means, "se": ses}
+        sim = _simulate(d, args, lambda i, seed: run_bayes_amp(
+            args.N, d[i], args.sigma, args.eps, args.iters, seed=seed).mse[-1])
     return print_curve(args, "delta", d, {"mse_amp": c.mse_amp, "mmse": c.mse_bayes,
                                           "n_fixed_points": c.n_fixed_points.astype(float)},
                        title=f"Bayes-optimal AMP, Bernoulli-Gaussian eps={args.eps:g} sigma={args.sigma:g}",
@@ -533,20 +513,13 @@ def _run_multiclass(args) -> int:
     if args.simulate:
         from .simulate.multiclass import population_test_error, run_multiclass_amp, sample_gaussian_mixture
 
-        xs, means, ses = [], [], []
-        for i in _sim_indices(x.size, args.sim_points):
-            n = int(round(f["alpha"][i] * args.dim))
-            errs = []
-            for k in range(max(args.reps, 2)):
-                s = sample_gaussian_mixture(n, args.dim, args.K, args.Delta, seed=args.seed + k)
-                run = run_multiclass_amp(s.X, s.y, f["lambda"][i], args.Delta, args.K, M=s.M)
-                if run.converged:
-                    errs.append(population_test_error(run.W, s.M, args.Delta, samples=20_000, seed=k)[0])
-            if len(errs) >= 2:
-                xs.append(float(x[i]))
-                means.append(float(np.mean(errs)))
-                ses.append(float(np.std(errs, ddof=1) / np.sqrt(len(errs))))
-        sim = {"x": xs, "mean": means, "se": ses}
+        def test_error(i, seed):
+            s = sample_gaussian_mixture(int(round(f["alpha"][i] * args.dim)), args.dim, args.K, args.Delta, seed=seed)
+            run = run_multiclass_amp(s.X, s.y, f["lambda"][i], args.Delta, args.K, M=s.M)
+            return population_test_error(run.W, s.M, args.Delta, samples=20_000, seed=seed)[0] \
+                if run.converged else np.nan
+
+        sim = _simulate(x, args, test_error)
     fixed = {k: float(v[0]) for k, v in (("alpha", args.alpha), ("lambda", args.lam)) if v.size == 1}
     return print_curve(
         args, x_name, x, cols,
@@ -815,25 +788,18 @@ def _run_glm(args) -> int:
     if args.simulate:
         from .simulate.gamp import run_gamp_bayes, run_gamp_erm, sample_glm
 
-        xs, means, ses = [], [], []
-        for i in _sim_indices(x.size, args.sim_points):
-            vals = []
-            for k in range(max(args.reps, 2)):
-                data = sample_glm(args.dim, f["alpha"][i], args.channel, seed=args.seed + k, **kw)
-                if bayes:
-                    run = run_gamp_bayes(data, 50)
-                    m, q = run.m[-1], run.m[-1]
-                else:
-                    run = run_gamp_erm(data.X, data.y, args.loss, f["lambda"][i], w_star=data.w_star)
-                    m, q = run.m[-1], run.q[-1]
-                if args.channel == "relu":
-                    vals.append(float("nan"))
-                else:
-                    vals.append(float(np.arccos(np.clip(m / np.sqrt(q), -1, 1)) / np.pi))
-            xs.append(float(x[i]))
-            means.append(float(np.mean(vals)))
-            ses.append(float(np.std(vals, ddof=1) / np.sqrt(len(vals))))
-        sim = {"x": xs, "mean": means, "se": ses}
+        if args.channel == "relu":
+            raise ParameterError("simulate", "relu", "a sign-type channel (the simulated error is arccos(m/sqrt q)/pi)")
+
+        def gen_error(i, seed):
+            data = sample_glm(args.dim, f["alpha"][i], args.channel, seed=seed, **kw)
+            if bayes:  # posterior mean: m = q on average (Nishimori), error arccos(sqrt m)/pi
+                m = run_gamp_bayes(data, 50).m[-1]
+                return float(np.arccos(np.sqrt(np.clip(m, 0, 1))) / np.pi)
+            run = run_gamp_erm(data.X, data.y, args.loss, f["lambda"][i], w_star=data.w_star)
+            return float(np.arccos(np.clip(run.m[-1] / np.sqrt(run.q[-1]), -1, 1)) / np.pi)
+
+        sim = _simulate(x, args, gen_error)
     fixed = {k: float(v[0]) for k, v in params.items() if v.size == 1}
     est = "Bayes-optimal" if bayes else f"ERM {args.loss}"
     return print_curve(

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "FAMILIES"]
+__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "pyplot", "FAMILIES"]
 
 #: sub-verb modules, imported if present
 FAMILIES = ["ridge", "krr", "rf", "noise", "icl", "one_step"]
@@ -86,15 +86,7 @@ def print_curve(args, x_name: str, x: np.ndarray, columns: dict, *, title: str, 
             print("# simulation: " + "  ".join(f"{x_name}={a:.4g}: {m:.5g} ± {s:.2g}"
                                               for a, m, s in zip(sim["x"], sim["mean"], sim["se"])))
     if args.plot:
-        try:
-            import matplotlib
-        except ImportError:
-            from .errors import ParameterError
-
-            raise ParameterError("plot", args.plot, "matplotlib installed (pip install 'rmtsym[plot]')") from None
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         ax.plot(x, np.asarray(columns[y_key], float), "k-", lw=1.5, label=f"theory: {y_key}")
         if sim:
@@ -113,6 +105,20 @@ def print_curve(args, x_name: str, x: np.ndarray, columns: dict, *, title: str, 
         plt.close(fig)
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
+
+
+def pyplot(path: str):
+    """``matplotlib.pyplot`` on the Agg backend, or a ParameterError naming ``--plot``."""
+    try:
+        import matplotlib
+    except ImportError:
+        from .errors import ParameterError
+
+        raise ParameterError("plot", path, "matplotlib installed (pip install 'rmtsym[plot]')") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def add_curve_parser(sub) -> None:

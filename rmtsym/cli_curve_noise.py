@@ -109,12 +109,9 @@ def _run_noise(args) -> int:
 
 
 def _plot(path, x, y, sim, extra, args) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        raise ParameterError("plot", path, "matplotlib installed (pip install 'rmtsym[plot]')") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .cli_curve import pyplot
+
+    plt = pyplot(path)
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.plot(x, y, "k-", lw=1.5, label="theory: L -> oo (weighted ridge)")

@@ -165,12 +165,9 @@ def _show(v) -> str:
 
 
 def _plot(path, law, x, dens, ev, title, other=None) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        raise ParameterError("plot", path, "matplotlib installed (pip install 'rmtsym[plot]')") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .cli_curve import pyplot
+
+    plt = pyplot(path)
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     if ev is not None:

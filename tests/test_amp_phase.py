@@ -14,11 +14,11 @@ from rmtsym.amp.phase import (
     AMP_BAYES_BG_SE, AMP_LASSO_PHASE_TRANSITION, bayes_optimal_curve, bayes_se_iterate, bayes_se_map,
     bayes_se_trajectory, bayes_thresholds, bg_mmse, bg_mutual_information, l1_statistical_dimension,
     lasso_optimal_alpha, lasso_optimal_mse, lasso_phase_transition, lasso_phase_transition_eps,
-    lasso_se_slope_at_zero, posterior_mean_bg, rs_potential, run_bayes_amp,
+    lasso_se_slope_at_zero, posterior_mean_bg, rs_potential,
 )
 from rmtsym.amp.separable import lasso_se_map_derivative, lasso_state_evolution
 from rmtsym.errors import ParameterError
-from rmtsym.simulate.amp import run_lasso_amp
+from rmtsym.simulate.amp import run_bayes_amp, run_lasso_amp
 
 DELTAS = [0.05, 0.1, 0.25, 0.5, 0.75, 0.95]
 

@@ -86,7 +86,7 @@ __all__ = [
     "LassoOptimalMSE", "lasso_optimal_mse", "lasso_fixed_point",
     "bg_mmse", "bg_mutual_information", "bayes_se_map", "bayes_se_iterate", "bayes_se_trajectory",
     "rs_potential", "BayesThresholds", "bayes_thresholds", "BayesOptimalCurve", "bayes_optimal_curve",
-    "posterior_mean_bg", "BayesAMPRun", "run_bayes_amp",
+    "posterior_mean_bg",
     "AMP_LASSO_PHASE_TRANSITION", "AMP_BAYES_BG_SE",
 ]
 
@@ -655,42 +655,6 @@ def posterior_mean_bg(u, tau2, eps):
     eta = pi * u / (1.0 + t2)
     deta = (pi + pi * (1.0 - pi) * u * u / (t2 * (1.0 + t2))) / (1.0 + t2)
     return eta, deta
-
-
-@dataclass(frozen=True)
-class BayesAMPRun:
-    """``mse[t] = ||x^{t+1} - x0||^2/N``, ``tau2[t] = ||z^t||^2/n``; ``n``, ``N``."""
-
-    mse: np.ndarray
-    tau2: np.ndarray
-    n: int
-    N: int
-
-
-def run_bayes_amp(N: int, delta: float, sigma: float, eps: float, iters: int, seed: int = 0) -> BayesAMPRun:
-    """Bayes-optimal AMP on one draw of ``(A, x0, w)`` (normalisation of the module docstring),
-    from ``x^0 = 0``, ``z^0 = y``, with the posterior-mean denoiser at the empirical ``tau_t^2 = ||z^t||^2/n``
-    and Onsager term ``(1/delta) <eta'> z^t``; predicted by :func:`bayes_se_trajectory`."""
-    N = check_int(N, "N", 2)
-    iters = check_int(iters, "iters", 1)
-    d, s, e = float(_delta(delta)), float(_sigma(sigma)), float(_eps(eps, open_=True))
-    n = int(round(d * N))
-    if n < 1:
-        raise ParameterError("delta", delta, "delta * N >= 1")
-    dd = n / N
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((n, N)) / np.sqrt(n)
-    x0 = np.where(rng.random(N) < e, rng.standard_normal(N), 0.0)
-    y = A @ x0 + s * rng.standard_normal(n)
-    x, z = np.zeros(N), y.copy()
-    mse, tau2 = np.empty(iters), np.empty(iters)
-    for t in range(iters):
-        t2 = max(float(z @ z) / n, 1e-300)
-        x, dx = posterior_mean_bg(x + A.T @ z, t2, e)
-        z = y - A @ x + (np.mean(dx) / dd) * z
-        mse[t] = float(np.mean((x - x0) ** 2))
-        tau2[t] = t2
-    return BayesAMPRun(mse=mse, tau2=tau2, n=n, N=N)
 
 
 # =========================================================================================

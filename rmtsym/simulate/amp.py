@@ -13,55 +13,51 @@ evolution predicts as :func:`rmtsym.amp.separable.lasso_se_trajectory`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..amp.separable import _check, soft_threshold
 from ..errors import ParameterError, check_int
+from .amp_separable import AMPRun, amp_iterate
 
-__all__ = ["LassoAMPRun", "run_lasso_amp"]
+__all__ = ["LassoAMPRun", "run_lasso_amp", "run_bayes_amp"]
 
 
-@dataclass(frozen=True)
-class LassoAMPRun:
-    """``mse[t]`` = ``||x^{t+1} - x0||^2/N``; ``tau2[t]`` = ``||z^t||^2/n``; ``onsager[t]``
-    = ``(1/delta) <eta'>`` at step t; ``x`` final estimate; ``x0`` the signal; ``n``, ``N``."""
+def _draw(N: int, delta: float, sigma: float, eps: float, seed: int):
+    """One draw of ``(A, x0, y)`` (module docstring): Bernoulli-Gaussian ``x0``, ``n = round(delta N)``."""
+    N = check_int(N, "N", 1)
+    d, s, e, _ = (float(v) for v in _check(delta, sigma, eps, 1.0))
+    n = int(round(d * N))
+    if n < 1:
+        raise ParameterError("delta", delta, "delta * N >= 1")
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, N)) / np.sqrt(n)
+    x0 = np.where(rng.random(N) < e, rng.standard_normal(N), 0.0)
+    return A, x0, A @ x0 + s * rng.standard_normal(n)
 
-    mse: np.ndarray
-    tau2: np.ndarray
-    onsager: np.ndarray
-    x: np.ndarray
-    x0: np.ndarray
-    n: int
-    N: int
+
+#: the run record of :func:`rmtsym.simulate.amp_separable.amp_iterate` (same fields)
+LassoAMPRun = AMPRun
 
 
 def run_lasso_amp(N: int, delta: float, sigma: float, eps: float, alpha: float, iters: int,
                   seed: int = 0) -> LassoAMPRun:
     """Run LASSO AMP on one draw of ``(A, x0, w)`` (see the module docstring)."""
-    N = check_int(N, "N", 1)
     iters = check_int(iters, "iters", 1)
-    d, s, e, a = (float(v) for v in _check(delta, sigma, eps, alpha))
-    n = int(round(d * N))
-    if n < 1:
-        raise ParameterError("delta", delta, "delta * N >= 1")
-    dd = n / N  # the realised ratio
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((n, N)) / np.sqrt(n)
-    x0 = np.where(rng.random(N) < e, rng.standard_normal(N), 0.0)
-    y = A @ x0 + s * rng.standard_normal(n)
-    x = np.zeros(N)
-    z = y.copy()
-    mse, tau2, ons = np.empty(iters), np.empty(iters), np.empty(iters)
-    for t in range(iters):
-        t2 = float(z @ z) / n
-        theta = a * np.sqrt(t2)
-        u = x + A.T @ z
-        x = soft_threshold(u, theta)
-        b = np.count_nonzero(np.abs(u) > theta) / N / dd
-        z = y - A @ x + b * z
-        mse[t] = float(np.mean((x - x0) ** 2))
-        tau2[t] = t2
-        ons[t] = b
-    return LassoAMPRun(mse=mse, tau2=tau2, onsager=ons, x=x, x0=x0, n=n, N=N)
+    a = float(_check(delta, sigma, eps, alpha)[3])
+    A, x0, y = _draw(N, delta, sigma, eps, seed)
+    return amp_iterate(A, y, x0, lambda u, tau: soft_threshold(u, a * tau),
+                       lambda u, tau: (np.abs(u) > a * tau).astype(float), iters)
+
+
+def run_bayes_amp(N: int, delta: float, sigma: float, eps: float, iters: int, seed: int = 0) -> AMPRun:
+    """Bayes-optimal AMP (posterior mean of the Bernoulli-Gaussian prior at the empirical
+    ``tau_t^2``) on one draw of ``(A, x0, w)``, same draw as :func:`run_lasso_amp` for the same
+    seed; predicted by :func:`rmtsym.amp.phase.bayes_se_trajectory`."""
+    from ..amp.phase import posterior_mean_bg
+
+    iters = check_int(iters, "iters", 1)
+    if not 0 < float(eps) < 1:
+        raise ParameterError("eps", eps, "eps in (0, 1)")
+    e = float(eps)
+    A, x0, y = _draw(N, delta, sigma, eps, seed)
+    return amp_iterate(A, y, x0, lambda u, tau: posterior_mean_bg(u, max(tau * tau, 1e-300), e), None, iters)

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_int
 
-__all__ = ["AMPRun", "run_amp"]
+__all__ = ["AMPRun", "run_amp", "amp_iterate"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ def run_amp(model, N: int, delta: float, sigma: float, iters: int, seed: int = 0
     n = int(round(d * N))
     if n < 1:
         raise ParameterError("delta", delta, "delta * N >= 1")
-    dd = n / N  # the realised ratio
     names = {p.name for p in den.params} | ({p.name for p in den.prior.parameters} if den.prior else set())
     dpars = {k: float(params[k]) for k in names if k in params}
     ppars = {p.name: float(params[p.name]) for p in prior.parameters if p.name in params}
@@ -81,6 +80,16 @@ def run_amp(model, N: int, delta: float, sigma: float, iters: int, seed: int = 0
     A = rng.standard_normal((n, N)) / np.sqrt(n)
     x0 = prior.sample(N, rng, **ppars)
     y = A @ x0 + s * rng.standard_normal(n)
+    return amp_iterate(A, y, x0, lambda u, tau: den.eta(u, tau, **dpars),
+                       lambda u, tau: den.eta_prime(u, tau, **dpars), iters)
+
+
+def amp_iterate(A: np.ndarray, y: np.ndarray, x0: np.ndarray, eta, eta_prime, iters: int) -> AMPRun:
+    """The AMP iteration of the module docstring on given ``(A, y)`` with ``eta(u, tau)`` and its
+    derivative ``eta_prime(u, tau)`` (vectorised in ``u``; ``eta_prime=None``: ``eta`` returns the
+    pair); ``x0`` only scores the MSE."""
+    n, N = A.shape
+    dd = n / N
     x = np.zeros(N)
     z = y.copy()
     mse, tau2, ons = np.empty(iters), np.empty(iters), np.empty(iters)
@@ -88,8 +97,11 @@ def run_amp(model, N: int, delta: float, sigma: float, iters: int, seed: int = 0
         t2 = float(z @ z) / n
         tau = np.sqrt(t2)
         u = x + A.T @ z
-        x = den.eta(u, tau, **dpars)
-        b = float(np.mean(den.eta_prime(u, tau, **dpars))) / dd
+        if eta_prime is None:
+            x, dx = eta(u, tau)
+        else:
+            x, dx = eta(u, tau), eta_prime(u, tau)
+        b = float(np.mean(dx)) / dd
         z = y - A @ x + b * z
         mse[t] = float(np.mean((x - x0) ** 2))
         tau2[t] = t2

@@ -33,37 +33,19 @@ import numpy as np
 
 from ..amp.latent import IsingSite, MixtureSite
 from ..errors import ParameterError, check_int
-from .sequential import ec_gaussian_stage
+from .sequential import SequentialRun, _rate, ec_gaussian_stage
 
 __all__ = ["LatentRun", "run_latent_ec"]
 
 
 @dataclass(frozen=True)
-class LatentRun:
-    """``changes[t]`` max ``|dm_i|`` in sweep ``t``; ``converged``; ``sweeps`` done; final
-    ``m``, ``g`` (site means / variances), ``h1`` (fields); ``decay_rate`` of the last third;
-    ``reaction`` ``R = lam - 1/chi`` used."""
+class LatentRun(SequentialRun):
+    """A :class:`~rmtsym.simulate.sequential.SequentialRun` (``changes`` max ``|dm_i|`` per sweep,
+    ``converged``, ``sweeps``, final ``m``, ``h1``, ``decay_rate``) with the final site variances
+    ``g`` and the ``reaction`` ``R = lam - 1/chi`` used."""
 
-    changes: np.ndarray
-    converged: bool
-    sweeps: int
-    m: np.ndarray
-    g: np.ndarray
-    h1: np.ndarray
-    decay_rate: float
-    reaction: float
-
-    @property
-    def decaying(self) -> bool:
-        return self.converged or self.decay_rate < 0.999
-
-
-def _rate(ch: np.ndarray) -> float:
-    k = max(len(ch) // 3, 2)
-    tail = np.log(np.maximum(ch[-k:], 1e-300))
-    if len(tail) < 2:
-        return float("nan")
-    return float(np.exp(np.polyfit(np.arange(len(tail)), tail, 1)[0]))
+    g: np.ndarray = None
+    reaction: float = float("nan")
 
 
 def _scalar_site(site, y: np.ndarray, r: float):
