@@ -742,8 +742,9 @@ def _run_vamp(args) -> int:
 def _add_glm_model(p) -> None:
     p.add_argument("--channel", choices=("sign", "probit", "logistic", "relu"), default="sign",
                    help="teacher output channel y = f(w*.x) (default sign)")
-    p.add_argument("--noise", type=float, default=0.0,
-                   help="channel noise Delta: probit y = sign(z + sqrt(Delta) xi), relu y = max(z, 0) + sqrt(Delta) xi")
+    p.add_argument("--Delta", "--noise", dest="noise", type=float, default=0.0,
+                   help="channel noise variance Delta: probit y = sign(z + sqrt(Delta) xi), relu y = max(z, 0) + "
+                        "sqrt(Delta) xi (default 0)")
     p.add_argument("--beta", type=float, default=1.0, help="logistic channel P(y = 1 | z) = sigmoid(beta z) (default 1)")
     p.add_argument("--loss", choices=("bayes", "logistic", "square", "hinge"), default="bayes",
                    help="estimator: bayes (posterior mean, Bayes-optimal GAMP) or ERM with this loss (default bayes)")
