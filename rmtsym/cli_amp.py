@@ -142,6 +142,7 @@ def add_amp_parsers(sub) -> None:
     _add_glm(kinds)
     _add_multiclass(kinds)
     _add_at_line(kinds)
+    _add_latent(kinds)
     _add_vamp(kinds)
 
     amp = sub.add_parser("amp", help="run AMP on a real matrix (checks the state evolution)",
@@ -577,7 +578,7 @@ def _run_amp_multiclass(args) -> int:
 # ---- rotation-invariant couplings: AT line and random sequential message passing ----------------
 def _coupling(text: str):
     """``sc[:VARIANCE]`` (semicircle) or ``wishart:C`` (``J0 = X^T X/n - I``, ``c = N/n``) ->
-    (R-transform, sampler(N, seed))."""
+    (R-transform, sampler(N, seed), right edge of the spectrum)."""
     from .amp.rotation import semicircle_r, wishart_r
     from .simulate.sequential import goe, shifted_wishart
 
@@ -585,10 +586,10 @@ def _coupling(text: str):
     try:
         if kind == "sc":
             v = float(rest) if rest else 1.0
-            return semicircle_r(v), (lambda N, seed: goe(N, v, seed=seed))
+            return semicircle_r(v), (lambda N, seed: goe(N, v, seed=seed)), 2 * np.sqrt(v)
         if kind == "wishart" and rest:
             c = float(rest)
-            return wishart_r(c), (lambda N, seed: shifted_wishart(N, c, seed=seed))
+            return wishart_r(c), (lambda N, seed: shifted_wishart(N, c, seed=seed)), (1 + np.sqrt(c)) ** 2 - 1
     except ValueError:
         pass
     raise ParameterError("coupling", text, "sc[:VARIANCE] (semicircle) or wishart:C (X^T X/n - I, c = N/n)")
@@ -620,7 +621,7 @@ def _run_at_line(args) -> int:
     h = np.asarray(args.h, float)
     if np.any(h < 0):
         raise ParameterError("h", float(h[h < 0][0]), "h >= 0 (the line is symmetric in h)")
-    rt, sample = _coupling(args.coupling)
+    rt, sample, _ = _coupling(args.coupling)
     b = at_line(h, rt)
     rs = ising_rs(np.nan_to_num(b, nan=1.0), h, rt)
     q = np.where(np.isfinite(b), rs.q, np.nan)
@@ -855,3 +856,85 @@ def _run_amp_glm(args) -> int:
         meta["m_q_sklearn"] = "%.5g %.5g" % overlaps(w, data.w_star)
     return _print_run(args, title + f", ERM {args.loss} lambda={args.lam:g}", meta,
                       {"m_gamp": run.m, "q_gamp": run.q})
+
+
+# ---- Gaussian latent variable model (student-teacher) -----------------------------------------
+def _add_latent(kinds) -> None:
+    p = kinds.add_parser(
+        "latent", help="Gaussian latent variable model, rotation-invariant coupling: AT line vs sequential EC runs",
+        description="Student p(x | y) ~ exp(beta/2 x^T J x - a|x|^2/2) prod_i [(1 - eps) N(y_i; x_i, s^2) + eps N(y_i; "
+                    "-x_i, s^2)] with J rotation invariant; teacher x* ~ N(0, 1), y = +-x* + sigma* xi with sign flips "
+                    "eps*. Columns: the AT line beta_AT (where random sequential EC stops converging), beta_proper = "
+                    "a/lambda_max(J) (the model is proper below it), and the RS overlaps at beta_AT. --simulate runs EC at 0.85 and 1.2 beta_AT. Reconstruction of Cakmak, Lu & Opper "
+                    "2022 (docs/amp.md).")
+    p.add_argument("--coupling", default="sc:1", help="sc[:VARIANCE] or wishart:C (default sc:1)")
+    p.add_argument("--eps", type=range_type("eps"), default="0.05:0.45:9", help="student flip belief (default 0.05:0.45:9)")
+    p.add_argument("--s", type=range_type("s"), default="0.3", help="student noise s > 0 (default 0.3)")
+    p.add_argument("--a", type=range_type("a"), default="3", help="diagonal prior precision a (default 3)")
+    p.add_argument("--teacher", default="1,0.5,0.1", metavar="V,SIGMA,EPS",
+                   help="teacher variance, noise and flip rate (default 1,0.5,0.1)")
+    p.add_argument("--beta-max", type=float, default=2.0, help="search beta_AT below this (default 2)")
+    p.add_argument("--N", type=int_in("N", 50, 5000), default=500, help="size for --simulate (default 500)")
+    p.add_argument("--sim-points", type=int_in("sim-points", 1), default=2, help="simulated points (default 2)")
+    p.add_argument("--sweeps", type=int_in("sweeps", 1), default=300, help="sweeps per run (default 300)")
+    p.add_argument("--simulate", action="store_true", help="run random sequential EC on both sides of the line")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run_latent)
+
+
+def _run_latent(args) -> int:
+    from .amp.latent import AMP_LATENT_AT_LINE, MixtureSite, Teacher, latent_at_line, latent_rs
+
+    try:
+        tv, ts, te = (float(t) for t in args.teacher.split(","))
+    except ValueError:
+        raise ParameterError("teacher", args.teacher, "three numbers V,SIGMA,EPS") from None
+    teacher = Teacher(tv, ts, te)
+    rt, sample, edge = _coupling(args.coupling)
+    x_name, x, f = _axis({"eps": args.eps, "s": args.s, "a": args.a}, "eps")
+    site = MixtureSite(f["s"], f["eps"], f["a"])
+    b = latent_at_line(rt, site, teacher, beta_hi=args.beta_max)
+    rs = latent_rs(np.nan_to_num(b, nan=args.beta_max), rt, site, teacher)
+    ok = np.isfinite(b)
+    cols = {"beta_AT": b, "beta_proper": f["a"] / edge, "q": np.where(ok, rs.q, np.nan), "chi": np.where(ok, rs.chi, np.nan),
+            "rho": np.where(ok, rs.rho, np.nan)}
+    runs = []
+    if args.simulate:
+        from .simulate.latent import run_latent_ec
+
+        J = sample(args.N, args.seed)
+        _, y = teacher.sample(args.N, seed=args.seed + 1)
+        for i in _sim_indices(x.size, args.sim_points):
+            if not ok[i]:
+                continue
+            st = MixtureSite(f["s"][i], f["eps"][i], f["a"][i])
+            for side in (0.85, 1.2):
+                beta = side * float(b[i])
+                if beta >= f["a"][i] / edge:  # the prior precision a - beta J is no longer positive
+                    print(f"rmtsym: note: no run at {x_name} = {x[i]:.4g}, beta = {beta:.4g}: beyond a/lambda_max = "
+                          f"{f['a'][i] / edge:.4g} the model is improper", file=sys.stderr)
+                    continue
+                chi = float(latent_rs(beta, rt, st, teacher).chi)
+                try:
+                    r = run_latent_ec(J, beta, y, st, chi, sweeps=args.sweeps, seed=args.seed + 2)
+                except ParameterError:
+                    continue  # no Gaussian stage at this (beta, chi) for this sample of J
+                runs.append({x_name: float(x[i]), "beta": beta, "beta/beta_AT": side, "converged": bool(r.converged),
+                             "sweeps": int(r.sweeps), "last_change": float(r.changes[-1])})
+    title = f"Gaussian latent model, coupling {args.coupling}, teacher {args.teacher}"
+    if args.json:
+        clean = lambda v: [None if not np.isfinite(a) else float(a) for a in np.asarray(v, float)]  # noqa: E731
+        print(json.dumps({"title": title, "derivation": AMP_LATENT_AT_LINE.name, x_name: clean(x),
+                          **{k: clean(v) for k, v in cols.items()}, **({"runs": runs} if args.simulate else {})},
+                         indent=2))
+        return 0
+    print(f"# {title}\n# derivation: {AMP_LATENT_AT_LINE.name}")
+    print("  ".join(f"{n:>12}" for n in (x_name, *cols)))
+    for i in range(x.size):
+        print("  ".join(f"{v:>12.6g}" for v in (x[i], *(c[i] for c in cols.values()))))
+    for r in runs:
+        print(f"# run N={args.N} EC: {x_name}={r[x_name]:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
+              f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
+              f"(last change {r['last_change']:.2g})")
+    return 0

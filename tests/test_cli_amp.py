@@ -166,3 +166,18 @@ def test_amp_run_glm_bayes_first_step_and_erm_fixed_point():
     assert out["converged"] is True and float(out["rel_diff_w_GAMP_vs_sklearn"]) < 1e-5
     bad = run("se", "glm", "--alpha", "0")
     assert bad.returncode == 2 and "alpha" in bad.stderr
+
+
+def test_se_latent_gaussian_limit_and_runs():
+    # eps = 0: the site factor is Gaussian, g is constant and the AT line is where the Gaussian stage
+    # stops existing: beta = (a + 1/s^2)/2 for a unit semicircle (closed form; 0.55 here). The numeric
+    # line approaches that edge from inside the domain of R, so it is compared at 1e-4.
+    r = run("se", "latent", "--eps", "0", "--a", "0.1", "--s", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["beta_AT"][0] == pytest.approx(0.55, abs=1e-4)
+    # sign-uncertain likelihood: EC converges at 0.85 beta_AT and not at 1.2 beta_AT (N = 500)
+    r = run("se", "latent", "--eps", "0.3", "--simulate", "--sim-points", "1", "--json")
+    runs = json.loads(r.stdout)["runs"]
+    assert [(x["beta/beta_AT"], x["converged"]) for x in runs] == [(0.85, True), (1.2, False)]
+    bad = run("se", "latent", "--teacher", "1,2")
+    assert bad.returncode == 2 and "teacher" in bad.stderr
