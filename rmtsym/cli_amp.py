@@ -847,9 +847,12 @@ def _run_amp_glm(args) -> int:
     meta = {"derivation": "amp-glm-erm-se", "converged": bool(run.converged), "iterations": run.iterations,
             "m_SE": f"{float(se.m):.5g}", "q_SE": f"{float(se.q):.5g}", "gen_error_SE": f"{float(se.eg):.5g}",
             "gen_error_GAMP": f"{float(np.arccos(run.m[-1] / np.sqrt(run.q[-1])) / np.pi):.5g}", "seed": args.seed}
-    if args.loss == "logistic":
+    try:
         from sklearn.linear_model import LogisticRegression
-
+    except ImportError:  # optional: pip install 'rmtsym[data]'
+        LogisticRegression = None
+        meta["sklearn"] = "not installed (pip install 'rmtsym[data]' for the comparison)"
+    if args.loss == "logistic" and LogisticRegression is not None:
         clf = LogisticRegression(C=1.0 / args.lam, fit_intercept=False, tol=1e-10, max_iter=10_000)
         w = clf.fit(data.X, data.y).coef_.ravel()
         meta["rel_diff_w_GAMP_vs_sklearn"] = f"{np.linalg.norm(run.w - w) / np.linalg.norm(w):.3g}"
