@@ -42,6 +42,7 @@ PROVIDERS: list[str] = [
     "rmtsym.amp.phase",
     "rmtsym.amp.glm",
     "rmtsym.amp.multiclass",
+    "rmtsym.amp.multiclass_stability",
     "rmtsym.amp.rotation",
     "rmtsym.amp.vamp",
     "rmtsym.amp.latent",
