@@ -42,6 +42,13 @@ def _report_unconverged(x_name: str, x: np.ndarray, ok: np.ndarray, what: str) -
               f"(printed as nan)", file=sys.stderr)
 
 
+def _save(plt, fig, path: str) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def _sim_indices(n: int, k: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max(1, min(k, n))).astype(int))
 
@@ -209,10 +216,7 @@ def _print_run(args, title: str, meta: dict, columns: dict[str, np.ndarray]) -> 
         ax.set_xlabel("iteration t")
         ax.set_title(title if len(title) <= 80 else title[:77] + "...", fontsize=9)
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        _save(plt, fig, args.plot)
     return 0
 
 
@@ -428,10 +432,7 @@ def _run_phase(args) -> int:
         ax.set_ylim(0, 1)
         ax.legend(fontsize=8)
         ax.set_title(title, fontsize=10)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        _save(plt, fig, args.plot)
     return 0
 
 
@@ -677,10 +678,7 @@ def _run_at_line(args) -> int:
         ax.set_ylabel("beta")
         ax.set_title(title + " (o converged, x not)", fontsize=9)
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        _save(plt, fig, args.plot)
     return 0
 
 
