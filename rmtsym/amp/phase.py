@@ -78,7 +78,7 @@ from scipy.special import erfcx, expit, ndtr
 from ..core.derivation import Derivation
 from ..core.graph import register
 from ..errors import ConvergenceError, ParameterError, check_int
-from . import separable as _separable  # noqa: F401  (registers "amp-lasso-state-evolution", required below)
+from .separable import _h, _phi, lasso_denoiser_mse, lasso_denoiser_mse_derivative
 
 __all__ = [
     "LassoPhaseTransition", "lasso_phase_transition", "lasso_phase_transition_eps",
@@ -91,14 +91,6 @@ __all__ = [
 ]
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
-
-
-def _phi(x):
-    return np.exp(-0.5 * np.square(x)) / _SQRT2PI
-
-
-def _h(a):
-    return (1.0 + a * a) * ndtr(-a) - a * _phi(a)
 
 
 def _mills(a):
@@ -222,22 +214,6 @@ def l1_statistical_dimension(eps) -> np.ndarray:
     return e * (1.0 + a * a) + (1.0 - e) * 2.0 * _h(a)
 
 
-def _lasso_mse(v, e, a):
-    s2 = 1.0 + v
-    beta = a * np.sqrt(v / s2)
-    return (1.0 - e) * 2.0 * v * _h(a) + e * (2.0 * s2 * _h(beta) - 4.0 * ndtr(-beta) + 1.0)
-
-
-def _lasso_dmse(v, e, a):
-    vv = np.maximum(v, 1e-300)
-    s2 = 1.0 + vv
-    beta = a * np.sqrt(vv / s2)
-    dbeta = a / (2.0 * np.sqrt(vv) * s2 ** 1.5)
-    # 2 s2 h'(beta) + 4 phi(beta) = 4 s2 beta Phi(-beta) - 4 vv phi(beta): its product with dbeta is finite at v -> 0
-    dm1 = 2.0 * _h(beta) + (4.0 * s2 * beta * ndtr(-beta) - 4.0 * vv * _phi(beta)) * dbeta
-    return (1.0 - e) * 2.0 * _h(a) + e * dm1
-
-
 def lasso_fixed_point(delta, sigma, eps, alpha, *, tol: float = 1e-13, iters: int = 200):
     """The fixed point ``tau*^2`` of the LASSO SE map, vectorised, by safeguarded Newton on
     ``G(v) = F(v) - v`` in the bracket ``[0, v_hi]`` (``G(0) = sigma^2 >= 0``, ``G(v_hi) < 0``).
@@ -249,7 +225,7 @@ def lasso_fixed_point(delta, sigma, eps, alpha, *, tol: float = 1e-13, iters: in
     d, s, e, a = np.broadcast_arrays(_delta(delta), _sigma(sigma), _eps(eps),
                                      _arr(alpha, "alpha", lambda x: (x > 0) & np.isfinite(x), "alpha > 0"))
     s2 = s * s
-    F = lambda v: s2 + _lasso_mse(v, e, a) / d  # noqa: E731
+    F = lambda v: s2 + lasso_denoiser_mse(v, e, a) / d  # noqa: E731
     finite = 2.0 * _h(a) < d
     hi = np.where(finite, s2 + np.maximum(e, 1e-3) / d + 1.0, np.nan)
     for _ in range(200):  # grow the bracket until G(hi) < 0
@@ -267,7 +243,7 @@ def lasso_fixed_point(delta, sigma, eps, alpha, *, tol: float = 1e-13, iters: in
         lo = np.where(finite & pos, v, lo)
         hi = np.where(finite & ~pos, v, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = G / (_lasso_dmse(v, e, a) / d - 1.0)
+            step = G / (lasso_denoiser_mse_derivative(v, e, a) / d - 1.0)
             vn = v - step
         bad = ~((vn > lo) & (vn < hi))
         vn = np.where(bad, 0.5 * (lo + hi), vn)
@@ -338,11 +314,11 @@ def lasso_optimal_mse(delta, sigma, eps, *, tol: float = 1e-13, iters: int = 100
     conv = np.zeros(d.shape, bool)
     for _ in range(int(iters)):
         a = _best_alpha(v, e)
-        G = s2 + _lasso_mse(v, e, a) / d - v
+        G = s2 + lasso_denoiser_mse(v, e, a) / d - v
         pos = G > 0
         lo, hi = np.where(pos, v, lo), np.where(pos, hi, v)
         with np.errstate(divide="ignore", invalid="ignore"):
-            vn = v - G / (_lasso_dmse(v, e, a) / d - 1.0)
+            vn = v - G / (lasso_denoiser_mse_derivative(v, e, a) / d - 1.0)
         vn = np.where((vn > lo) & (vn < hi), vn, 0.5 * (lo + hi))
         done = (np.abs(vn - v) <= tol * np.maximum(v, 1e-300)) | (hi <= 1e-250)
         v = np.where(conv, v, vn)

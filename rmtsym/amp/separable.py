@@ -42,6 +42,7 @@ __all__ = [
     "lasso_se_map",
     "lasso_se_map_derivative",
     "lasso_denoiser_mse",
+    "lasso_denoiser_mse_derivative",
     "lasso_onsager",
     "soft_threshold",
     "AMP_LASSO_SE",
@@ -101,16 +102,21 @@ def lasso_se_map(tau2, delta, sigma, eps, alpha):
     return np.square(sigma) + lasso_denoiser_mse(tau2, eps, alpha) / delta
 
 
-def lasso_se_map_derivative(tau2, delta, sigma, eps, alpha):
-    """``dF/d(tau^2)`` in closed form (for ``tau^2 > 0``)."""
+def lasso_denoiser_mse_derivative(tau2, eps, alpha):
+    """``d/d(tau^2) E[(eta - X0)^2]`` in closed form (for ``tau^2 > 0``; finite as ``tau^2 -> 0``)."""
     v = np.maximum(np.asarray(tau2, dtype=float), 1e-300)
     s2 = 1.0 + v
     beta = alpha * np.sqrt(v / s2)
     dbeta = alpha / (2.0 * np.sqrt(v) * s2 ** 1.5)
-    dh = 2.0 * beta * ndtr(-beta) - 2.0 * _phi(beta)  # h'(beta)
-    dm0 = 2.0 * _h(alpha)
-    dm1 = 2.0 * _h(beta) + (2.0 * s2 * dh + 4.0 * _phi(beta)) * dbeta
-    return ((1.0 - eps) * dm0 + eps * dm1) / delta
+    # 2 s2 h'(beta) + 4 phi(beta) = 4 s2 beta Phi(-beta) - 4 v phi(beta), with h'(b) = 2 b Phi(-b) - 2 phi(b):
+    # written so that its product with dbeta ~ v^{-1/2} stays finite (no cancellation) as v -> 0
+    dm1 = 2.0 * _h(beta) + (4.0 * s2 * beta * ndtr(-beta) - 4.0 * v * _phi(beta)) * dbeta
+    return (1.0 - eps) * 2.0 * _h(alpha) + eps * dm1
+
+
+def lasso_se_map_derivative(tau2, delta, sigma, eps, alpha):
+    """``dF/d(tau^2)`` in closed form (for ``tau^2 > 0``)."""
+    return lasso_denoiser_mse_derivative(tau2, eps, alpha) / delta
 
 
 @dataclass(frozen=True)
