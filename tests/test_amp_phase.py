@@ -294,7 +294,7 @@ def test_derivations_latex_and_numbers():
     rhs = AMP_BAYES_BG_SE.equations[0].rhs.subs({E: 0.01, dl: 0.3, sg: 0.1, ep: 0.1})
     (integral,) = rhs.atoms(sp.Integral)  # evaluate the printed integral by scipy quad
     (g,) = integral.variables
-    pdf = {"_NormalPdf": lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi)}  # the printed phi(g)
+    pdf = {"phi": lambda x: np.exp(-x * x / 2) / np.sqrt(2 * np.pi)}  # the printed phi(g)
     val = quad(sp.lambdify(g, integral.function, [pdf, "numpy"]), -np.inf, np.inf, epsabs=1e-14)[0]
     assert abs(float(rhs.subs(integral, val)) - float(bayes_se_map(0.01, 0.3, 0.1, 0.1))) < 1e-9
 

@@ -36,6 +36,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import ndtr
 
+from ..bases.functions import Phi, phi
 from ..errors import ParameterError
 from .priors import Prior, _values, as_expr, latex_names, param_symbol, short_hash
 
@@ -45,38 +46,6 @@ __all__ = ["Y", "TAU", "Phi", "phi", "Denoiser", "soft_threshold", "posterior_me
 Y = sp.Symbol("y", real=True)
 TAU = sp.Symbol("tau", positive=True)
 _SQRT2PI = float(np.sqrt(2 * np.pi))
-
-
-class Phi(sp.Function):
-    """Standard normal distribution function (display and numerics; ``rewrite(sp.erf)`` for algebra)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return phi(self.args[0])
-
-    def _eval_rewrite_as_erf(self, x, **kwargs):
-        return (1 + sp.erf(x / sp.sqrt(2))) / 2
-
-    def _latex(self, printer, exp=None):
-        s = r"\Phi\left(" + printer._print(self.args[0]) + r"\right)"
-        return s if exp is None else s + "^{" + str(exp) + "}"
-
-
-class phi(sp.Function):  # noqa: N801 (the field's name)
-    """Standard normal density (display and numerics; ``rewrite(sp.exp)`` for algebra)."""
-
-    nargs = 1
-
-    def fdiff(self, argindex=1):
-        return -self.args[0] * phi(self.args[0])
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return sp.exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi)
-
-    def _latex(self, printer, exp=None):
-        s = r"\phi\left(" + printer._print(self.args[0]) + r"\right)"
-        return s if exp is None else s + "^{" + str(exp) + "}"
 
 
 def _npdf(x):

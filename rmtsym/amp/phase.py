@@ -75,6 +75,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy.optimize import brentq
 from scipy.special import erfcx, expit, ndtr
 
+from ..bases.functions import Phi, phi
 from ..core.derivation import Derivation
 from ..core.graph import register
 from ..errors import ConvergenceError, ParameterError, check_int
@@ -636,43 +637,9 @@ def posterior_mean_bg(u, tau2, eps):
 # =========================================================================================
 # Derivations
 # =========================================================================================
-class _NormalCdf(sp.Function):
-    """``Phi(x)``: prints as ``\\Phi``, evaluates through ``erf``."""
-
-    def _eval_rewrite_as_erf(self, x, **kwargs):
-        return (1 + sp.erf(x / sp.sqrt(2))) / 2
-
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.erf)._eval_evalf(prec)
-
-    def fdiff(self, argindex=1):
-        return _NormalPdf(self.args[0])
-
-    def _latex(self, printer, exp=None):
-        base = r"\Phi\left(" + printer._print(self.args[0]) + r"\right)"
-        return base if exp is None else base + "^{" + printer._print(exp) + "}"
-
-
-class _NormalPdf(sp.Function):
-    """``phi(x)``: prints as ``\\phi``, evaluates through ``exp``."""
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return sp.exp(-x ** 2 / 2) / sp.sqrt(2 * sp.pi)
-
-    def _eval_evalf(self, prec):
-        return self.rewrite(sp.exp)._eval_evalf(prec)
-
-    def fdiff(self, argindex=1):
-        return -self.args[0] * self
-
-    def _latex(self, printer, exp=None):
-        base = r"\phi\left(" + printer._print(self.args[0]) + r"\right)"
-        return base if exp is None else base + "^{" + printer._print(exp) + "}"
-
-
 _al, _dl, _ep = sp.symbols("alpha delta epsilon", positive=True)
-_Phi = _NormalCdf
-_phis = _NormalPdf
+_Phi = Phi
+_phis = phi
 _hs = (1 + _al ** 2) * _Phi(-_al) - _al * _phis(_al)
 
 AMP_LASSO_PHASE_TRANSITION = register(Derivation(

@@ -31,6 +31,8 @@ __all__ = [
     "Z",
     "normal_cdf",
     "normal_pdf",
+    "Phi",
+    "phi",
     "canonical",
     "breakpoints",
     "free_parameters",
@@ -51,6 +53,52 @@ def normal_cdf(u: sp.Expr) -> sp.Expr:
 def normal_pdf(u: sp.Expr) -> sp.Expr:
     """Gaussian density phi(u) = exp(-u^2/2)/sqrt(2 pi)."""
     return sp.exp(-u**2 / 2) / sp.sqrt(2 * sp.pi)
+
+
+class Phi(sp.Function):
+    """Gaussian distribution function kept as one symbol for display (``\\Phi``):
+    ``rewrite(sp.erf)`` gives :func:`normal_cdf`; ``evalf`` and ``diff`` work.
+
+    >>> Phi(sp.Integer(0)).evalf(5)
+    0.50000
+    >>> print(sp.latex(Phi(Z)))
+    \\Phi\\left(z\\right)
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return phi(self.args[0])
+
+    def _eval_rewrite_as_erf(self, x, **kwargs):
+        return normal_cdf(x)
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.erf)._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        s = r"\Phi\left(" + printer._print(self.args[0]) + r"\right)"
+        return s if exp is None else s + "^{" + printer._print(exp) + "}"
+
+
+class phi(sp.Function):  # noqa: N801 (the field's name)
+    """Gaussian density kept as one symbol for display (``\\phi``): ``rewrite(sp.exp)`` gives
+    :func:`normal_pdf`; ``evalf`` and ``diff`` work."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return -self.args[0] * phi(self.args[0])
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return normal_pdf(x)
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
+    def _latex(self, printer, exp=None):
+        s = r"\phi\left(" + printer._print(self.args[0]) + r"\right)"
+        return s if exp is None else s + "^{" + printer._print(exp) + "}"
 
 
 def _max2(a: sp.Expr, b: sp.Expr) -> sp.Expr:
