@@ -41,6 +41,8 @@ import sympy as sp
 from ..core.derivation import Derivation
 from ..core.graph import register
 from ..errors import ParameterError
+from .phase import bg_mmse as _phase_mmse
+from .phase import posterior_mean_bg
 
 __all__ = ["bg_posterior_mean", "bg_mmse", "VampSE", "vamp_state_evolution", "AmpBayesSE",
            "amp_bayes_fixed_point", "amp_bayes_trajectory", "AMP_VAMP_SE"]
@@ -54,20 +56,14 @@ def _check_prior(eps, sigma2=None):
 
 
 def bg_posterior_mean(r, gamma, eps):
-    """``(E[x0 | r], d/dr E[x0 | r])`` for ``r = x0 + N(0, 1/gamma)``, Bernoulli–Gaussian prior."""
+    """``(E[x0 | r], d/dr E[x0 | r])`` for ``r = x0 + N(0, 1/gamma)``, Bernoulli–Gaussian prior:
+    :func:`rmtsym.amp.phase.posterior_mean_bg` at ``tau^2 = 1/gamma`` (the Gaussian ``gamma/(1 + gamma)``
+    shrinkage at ``eps = 1``)."""
     r = np.asarray(r, float)
-    gamma = np.asarray(gamma, float)
-    v1 = 1.0 + 1.0 / gamma                 # var of r given x0 ~ N(0, 1)
-    v0 = 1.0 / gamma
-    # log odds of the non-zero component
-    lo = (np.log(eps / (1 - eps)) if eps < 1 else np.inf) - 0.5 * np.log(v1 / v0) \
-        - 0.5 * r * r * (1.0 / v1 - 1.0 / v0)
-    pi = 0.5 * (1 + np.tanh(0.5 * lo))
-    k = gamma / (1.0 + gamma)
-    g = pi * k * r
-    dlo = -r * (1.0 / v1 - 1.0 / v0)
-    dg = k * (pi + r * pi * (1 - pi) * dlo)
-    return g, dg
+    if eps == 1:
+        k = gamma / (1.0 + gamma)
+        return k * r, np.full(r.shape, k)
+    return posterior_mean_bg(r, 1.0 / gamma, eps)
 
 
 def bg_mmse(gamma, eps) -> np.ndarray:
@@ -80,8 +76,6 @@ def bg_mmse(gamma, eps) -> np.ndarray:
         raise ParameterError("gamma", gamma, "precision > 0")
     if eps == 1:
         return 1.0 / (1.0 + gamma)
-    from .phase import bg_mmse as _phase_mmse
-
     return _phase_mmse(gamma, eps)
 
 
