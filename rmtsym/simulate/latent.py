@@ -33,7 +33,7 @@ import numpy as np
 
 from ..amp.latent import IsingSite, MixtureSite
 from ..errors import ParameterError, check_int
-from .sequential import SequentialRun, _rate, ec_gaussian_stage
+from .sequential import SequentialRun, _rate, ec_gaussian_stage, ec_sweeps
 
 __all__ = ["LatentRun", "run_latent_ec"]
 
@@ -99,31 +99,6 @@ def run_latent_ec(J: np.ndarray, beta: float, y, site, chi: float, *, sweeps: in
     r = lam - 1.0 / chi
     moments = _scalar_site(site, y, r)
     rng = np.random.default_rng(seed)
-    h2 = init_scale * rng.standard_normal(N)
-    h1 = A @ h2 / chi - h2
-    m = np.empty(N)
-    g = np.empty(N)
-    for i in range(N):
-        m[i], g[i] = moments(h1[i], i)
-    ichi = 1.0 / chi
-    changes = []
-    converged = False
-    for _ in range(sweeps):
-        big = 0.0
-        for i in rng.permutation(N).tolist():
-            f = float(A[i] @ h2) * ichi - h2[i]
-            mi, gi = moments(f, i)
-            d = abs(mi - m[i])
-            if d > big:
-                big = d
-            m[i] = mi
-            g[i] = gi
-            h1[i] = f
-            h2[i] = mi * ichi - f
-        changes.append(big)
-        if big < tol:
-            converged = True
-            break
-    ch = np.asarray(changes)
-    return LatentRun(changes=ch, converged=converged, sweeps=len(ch), m=m.copy(), g=g.copy(),
-                     h1=h1.copy(), decay_rate=_rate(ch), reaction=float(r))
+    m, g, h1, ch, converged = ec_sweeps(A, chi, moments, init_scale * rng.standard_normal(N), rng, sweeps, tol)
+    return LatentRun(changes=ch, converged=converged, sweeps=len(ch), m=m, g=g, h1=h1, decay_rate=_rate(ch),
+                     reaction=float(r))

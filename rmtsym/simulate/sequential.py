@@ -55,7 +55,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_int
 
-__all__ = ["SequentialRun", "goe", "shifted_wishart", "haar_orthogonal", "rotation_invariant",
+__all__ = ["SequentialRun", "ec_sweeps", "goe", "shifted_wishart", "haar_orthogonal", "rotation_invariant",
            "ec_gaussian_stage", "run_sequential_ec", "run_sequential_bp"]
 
 
@@ -170,31 +170,48 @@ def run_sequential_ec(J: np.ndarray, beta: float, h: float, chi: float, *, sweep
     N = J.shape[0]
     A, lam = gaussian_stage if gaussian_stage is not None else ec_gaussian_stage(J, beta, chi)
     rng = np.random.default_rng(seed)
-    h2 = init_scale * rng.standard_normal(N)
-    h1 = A @ h2 / chi - h2
-    m = np.tanh(h + h1)
-    ichi = 1.0 / chi
     tanh = math.tanh
+
+    def ising(f, i):
+        m = tanh(h + f)
+        return m, 1.0 - m * m
+
+    m, _, h1, ch, converged = ec_sweeps(A, chi, ising, init_scale * rng.standard_normal(N), rng, sweeps, tol)
+    return SequentialRun(changes=ch, converged=converged, sweeps=len(ch), m=m, h1=h1, decay_rate=_rate(ch))
+
+
+def ec_sweeps(A: np.ndarray, chi: float, moments, h2: np.ndarray, rng: np.random.Generator, sweeps: int,
+              tol: float):
+    """The random sequential EC sweeps of the module docstring for any single-site law:
+    ``moments(f, i) -> (m_i, g_i)`` (mean and variance of site ``i`` at extrinsic field ``f``),
+    Gaussian stage ``A`` with ``(1/N) tr A = chi``, start ``h2``. Returns ``(m, g, h1, changes,
+    converged)`` (``changes[t]`` = max ``|dm_i|`` in sweep ``t``; converged when ``< tol``)."""
+    N = h2.size
+    h2 = np.array(h2, dtype=float)
+    h1 = A @ h2 / chi - h2
+    m, g = np.empty(N), np.empty(N)
+    for i in range(N):
+        m[i], g[i] = moments(h1[i], i)
+    ichi = 1.0 / chi
     changes = []
     converged = False
     for _ in range(sweeps):
         big = 0.0
         for i in rng.permutation(N).tolist():
             f = float(A[i] @ h2) * ichi - h2[i]
-            mi = tanh(h + f)
-            dmi = abs(mi - m[i])
-            if dmi > big:
-                big = dmi
+            mi, gi = moments(f, i)
+            d = abs(mi - m[i])
+            if d > big:
+                big = d
             m[i] = mi
+            g[i] = gi
             h1[i] = f
             h2[i] = mi * ichi - f
         changes.append(big)
         if big < tol:
             converged = True
             break
-    ch = np.asarray(changes)
-    return SequentialRun(changes=ch, converged=converged, sweeps=len(ch), m=m.copy(), h1=h1.copy(),
-                         decay_rate=_rate(ch))
+    return m, g, h1, np.asarray(changes), converged
 
 
 def run_sequential_bp(J: np.ndarray, beta: float, h: float, *, sweeps: int = 400, tol: float = 1e-8,
