@@ -12,6 +12,7 @@ __all__ = [
     "UnsafeExpressionError",
     "NoClosedFormError",
     "ConvergenceError",
+    "check_array",
     "check_int",
 ]
 
@@ -53,6 +54,29 @@ class NoClosedFormError(RmtsymError):
 
 class ConvergenceError(RmtsymError):
     """A numerical solver did not converge (raised only when the caller asks)."""
+
+
+def check_array(value, name: str, ok, expected: str):
+    """``value`` as a float array whose every entry satisfies ``ok`` (a vectorised predicate), or
+    :class:`ParameterError` naming ``name`` and showing the first bad entry.
+
+    >>> check_array([0.5, 2.0], "delta", lambda d: d > 0, "delta > 0").tolist()
+    [0.5, 2.0]
+    >>> check_array([0.5, -1.0], "delta", lambda d: d > 0, "delta > 0")
+    Traceback (most recent call last):
+    ...
+    rmtsym.errors.ParameterError: delta = -1.0 is invalid: expected delta > 0
+    """
+    import numpy as np
+
+    try:
+        a = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, expected) from None
+    bad = ~np.asarray(ok(a), dtype=bool)
+    if np.any(bad):
+        raise ParameterError(name, float(np.broadcast_to(a, bad.shape)[bad].ravel()[0]), expected)
+    return a
 
 
 def check_int(value, name: str, lo: int = 0, hi: int | None = None) -> int:

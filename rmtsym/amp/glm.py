@@ -54,7 +54,7 @@ from scipy.special import log_ndtr, ndtr
 
 from ..core.derivation import Derivation
 from ..core.graph import register
-from ..errors import ParameterError
+from ..errors import ParameterError, check_array
 from .glm_channels import Channel, get_channel, get_loss, gh_nodes
 
 __all__ = ["GLMBayesSE", "GLMErmSE", "bayes_glm_se", "bayes_glm_se_trajectory", "bayes_qhat",
@@ -69,14 +69,13 @@ _PHI_HL = np.exp(-0.5 * _HL_U ** 2) / np.sqrt(2 * np.pi)
 
 
 def _grid(names_values):
-    arrs = np.broadcast_arrays(*(np.asarray(v, dtype=float) for _, v in names_values))
-    for (name, _), a in zip(names_values, arrs):
-        lo = 0.0 if name in ("lam", "q0") else None
-        bad = ~np.isfinite(a) | ((a < lo) if lo is not None else ~(a > 0))
-        if np.any(bad):
-            val = float(a[bad].ravel()[0])
-            raise ParameterError(name, val, f"{name} >= 0 (finite)" if lo is not None else f"{name} > 0 (finite)")
-    return [np.array(a) for a in arrs]
+    arrs = []
+    for name, v in names_values:
+        if name in ("lam", "q0"):
+            arrs.append(check_array(v, name, lambda a: np.isfinite(a) & (a >= 0), f"{name} >= 0 (finite)"))
+        else:
+            arrs.append(check_array(v, name, lambda a: np.isfinite(a) & (a > 0), f"{name} > 0 (finite)"))
+    return [np.array(a) for a in np.broadcast_arrays(*arrs)]
 
 
 def _channel(channel, delta, beta) -> Channel:

@@ -58,7 +58,7 @@ import sympy as sp
 
 from ..core.derivation import Derivation
 from ..core.graph import register
-from ..errors import ConvergenceError, ParameterError
+from ..errors import ConvergenceError, ParameterError, check_array
 from .rotation import RTransform, law_r
 
 __all__ = ["MixtureSite", "IsingSite", "Teacher", "LatentRS", "latent_rs", "latent_at_ratio",
@@ -74,10 +74,8 @@ _GW = _GW / _GW.sum()
 
 
 def _arr(x, name, cond, expected):
-    a = np.asarray(x, float)
-    if np.any(~cond(a)) or np.any(~np.isfinite(a)):
-        raise ParameterError(name, x, expected)
-    return a
+    """:func:`rmtsym.errors.check_array` with finiteness required as well."""
+    return check_array(x, name, lambda a: cond(a) & np.isfinite(a), expected)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ from scipy.stats import multivariate_normal, norm, qmc
 
 from ..core.derivation import Derivation
 from ..core.graph import register
-from ..errors import ConvergenceError, ParameterError, check_int
+from ..errors import ConvergenceError, ParameterError, check_array, check_int
 
 __all__ = [
     "GaussianMixture",
@@ -381,12 +381,9 @@ class MulticlassSE:
 
 
 def _check_grid(alpha, lam):
-    a, l = np.broadcast_arrays(np.asarray(alpha, float), np.asarray(lam, float))
-    for name, x in (("alpha", a), ("lam", l)):
-        bad = ~(x > 0) | ~np.isfinite(x)
-        if np.any(bad):
-            raise ParameterError(name, float(x[bad].ravel()[0]), f"{name} > 0 (finite)")
-    return a, l
+    a, l = (check_array(x, name, lambda v: (v > 0) & np.isfinite(v), f"{name} > 0 (finite)")
+            for name, x in (("alpha", alpha), ("lam", lam)))
+    return np.broadcast_arrays(a, l)
 
 
 def _conjugates(model: GaussianMixture, alpha, M, Q, V, xi, w, z0=None):

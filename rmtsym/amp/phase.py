@@ -78,7 +78,7 @@ from scipy.special import erfcx, expit, ndtr
 from ..bases.functions import Phi, phi
 from ..core.derivation import Derivation
 from ..core.graph import register
-from ..errors import ConvergenceError, ParameterError, check_int
+from ..errors import ConvergenceError, ParameterError, check_array, check_int
 from .separable import _h, _phi, lasso_denoiser_mse, lasso_denoiser_mse_derivative
 
 __all__ = [
@@ -99,30 +99,21 @@ def _mills(a):
     return np.sqrt(np.pi / 2.0) * erfcx(a / np.sqrt(2.0))
 
 
-def _arr(x, name, ok, expected):
-    a = np.asarray(x, dtype=float)
-    bad = ~ok(a)
-    if np.any(bad):
-        v = a[bad].ravel()[0] if a.ndim else float(a)
-        raise ParameterError(name, float(v), expected)
-    return a
-
-
 def _delta(x):
-    return _arr(x, "delta", lambda d: (d > 0) & np.isfinite(d), "delta = n/N > 0 (finite)")
+    return check_array(x, "delta", lambda d: (d > 0) & np.isfinite(d), "delta = n/N > 0 (finite)")
 
 
 def _eps(x, open_=False):
     if open_:
-        return _arr(x, "eps", lambda e: (e > 0) & (e < 1), "eps in (0, 1)")
-    return _arr(x, "eps", lambda e: (e >= 0) & (e <= 1), "eps in [0, 1]")
+        return check_array(x, "eps", lambda e: (e > 0) & (e < 1), "eps in (0, 1)")
+    return check_array(x, "eps", lambda e: (e >= 0) & (e <= 1), "eps in [0, 1]")
 
 
 def _sigma(x, positive=False):
     if positive:
-        return _arr(x, "sigma", lambda s: (s > 0) & np.isfinite(s),
+        return check_array(x, "sigma", lambda s: (s > 0) & np.isfinite(s),
                     "sigma > 0 (the Bayes-optimal curve is for noisy measurements)")
-    return _arr(x, "sigma", lambda s: (s >= 0) & np.isfinite(s), "sigma >= 0 (finite)")
+    return check_array(x, "sigma", lambda s: (s >= 0) & np.isfinite(s), "sigma >= 0 (finite)")
 
 
 # =========================================================================================
@@ -157,9 +148,7 @@ def lasso_phase_transition(delta) -> LassoPhaseTransition:
     (0.26738, 1.2922)
     """
     d = _delta(delta)
-    if np.any(d > 1):
-        raise ParameterError("delta", float(d[d > 1].ravel()[0]) if d.ndim else float(d),
-                             "0 < delta <= 1 (undersampling; rho_SE = 1 at delta = 1)")
+    check_array(d, "delta", lambda x: x <= 1, "0 < delta <= 1 (undersampling; rho_SE = 1 at delta = 1)")
     lo = np.zeros(d.shape)
     hi = np.full(d.shape, 40.0)  # delta(40) ~ 1e-347: below any float delta > 0
     for _ in range(80):
@@ -180,7 +169,7 @@ def lasso_phase_transition_eps(delta) -> np.ndarray:
 def lasso_se_slope_at_zero(delta, eps, alpha) -> np.ndarray:
     """``F'(0) = (1/delta) [(1 - eps) 2 h(alpha) + eps (1 + alpha^2)]`` of the noiseless LASSO SE."""
     d, e = _delta(delta), _eps(eps)
-    a = _arr(alpha, "alpha", lambda x: (x >= 0) & np.isfinite(x), "alpha >= 0 (finite)")
+    a = check_array(alpha, "alpha", lambda x: (x >= 0) & np.isfinite(x), "alpha >= 0 (finite)")
     return ((1.0 - e) * 2.0 * _h(a) + e * (1.0 + a * a)) / d
 
 
@@ -224,7 +213,7 @@ def lasso_fixed_point(delta, sigma, eps, alpha, *, tol: float = 1e-13, iters: in
     With ``sigma = 0`` below the phase transition the fixed point is ``0``; above it, the positive one.
     """
     d, s, e, a = np.broadcast_arrays(_delta(delta), _sigma(sigma), _eps(eps),
-                                     _arr(alpha, "alpha", lambda x: (x > 0) & np.isfinite(x), "alpha > 0"))
+                                     check_array(alpha, "alpha", lambda x: (x > 0) & np.isfinite(x), "alpha > 0"))
     s2 = s * s
     F = lambda v: s2 + lasso_denoiser_mse(v, e, a) / d  # noqa: E731
     finite = 2.0 * _h(a) < d
@@ -354,7 +343,7 @@ def bg_mmse(snr, eps) -> np.ndarray:
     >>> round(float(bg_mmse(0.0, 0.2)), 6), round(float(bg_mmse(1e8, 0.2) * 1e8), 2)
     (0.2, 0.2)
     """
-    u = _arr(snr, "snr", lambda x: (x >= 0) & ~np.isnan(x), "snr >= 0")
+    u = check_array(snr, "snr", lambda x: (x >= 0) & ~np.isnan(x), "snr >= 0")
     return _mmse(u, _eps(eps, open_=True))
 
 
@@ -383,7 +372,7 @@ def bg_mutual_information(snr, eps) -> np.ndarray:
     >>> round(float(bg_mutual_information(1.0, 0.999999)), 5)  # ~ Gaussian: ln(2)/2
     0.34657
     """
-    u = _arr(snr, "snr", lambda x: (x >= 0) & np.isfinite(x), "snr >= 0 (finite)")
+    u = check_array(snr, "snr", lambda x: (x >= 0) & np.isfinite(x), "snr >= 0 (finite)")
     e = _eps(eps, open_=True)
     u, e = np.broadcast_arrays(u, e)
     u0 = np.minimum(u, 1.0)
@@ -398,7 +387,7 @@ def bg_mutual_information(snr, eps) -> np.ndarray:
 
 def bayes_se_map(E, delta, sigma, eps) -> np.ndarray:
     """One SE step of Bayes-optimal AMP on the MSE: ``E -> mmse(1/(sigma^2 + E/delta))``."""
-    E = _arr(E, "E", lambda x: (x >= 0) & np.isfinite(x), "E >= 0")
+    E = check_array(E, "E", lambda x: (x >= 0) & np.isfinite(x), "E >= 0")
     return _se_map(E, _delta(delta), _sigma(sigma), _eps(eps, open_=True))
 
 
@@ -441,7 +430,7 @@ def bayes_se_trajectory(delta: float, sigma: float, eps: float, iters: int) -> t
 
 def rs_potential(E, delta, sigma, eps) -> np.ndarray:
     """Replica-symmetric potential ``f_RS(E)`` (nats per coordinate of ``x0``; see module doc)."""
-    E = _arr(E, "E", lambda x: (x >= 0) & np.isfinite(x), "E >= 0")
+    E = check_array(E, "E", lambda x: (x >= 0) & np.isfinite(x), "E >= 0")
     d, s = _delta(delta), _sigma(sigma, positive=True)
     ds2 = d * s * s
     snr = 1.0 / (s * s + E / d)

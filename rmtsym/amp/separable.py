@@ -33,7 +33,7 @@ from scipy.special import ndtr
 
 from ..core.derivation import Derivation
 from ..core.graph import register
-from ..errors import ParameterError
+from ..errors import ParameterError, check_array
 
 __all__ = [
     "LassoSE",
@@ -66,18 +66,11 @@ def soft_threshold(u, theta):
 
 
 def _check(delta, sigma, eps, alpha):
-    arrs = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (delta, sigma, eps, alpha)))
-    d, s, e, a = arrs
-    for name, x, bad, expected in (
-        ("delta", d, ~(d > 0) | ~np.isfinite(d), "delta = n/N > 0 (finite)"),
-        ("sigma", s, ~(s >= 0) | ~np.isfinite(s), "sigma >= 0 (finite)"),
-        ("eps", e, ~((e >= 0) & (e <= 1)), "eps in [0, 1]"),
-        ("alpha", a, ~(a > 0) | ~np.isfinite(a), "alpha > 0 (finite)"),
-    ):
-        if np.any(bad):
-            val = x[bad].ravel()[0] if x.ndim else float(x)
-            raise ParameterError(name, float(val), expected)
-    return d, s, e, a
+    d = check_array(delta, "delta", lambda x: (x > 0) & np.isfinite(x), "delta = n/N > 0 (finite)")
+    s = check_array(sigma, "sigma", lambda x: (x >= 0) & np.isfinite(x), "sigma >= 0 (finite)")
+    e = check_array(eps, "eps", lambda x: (x >= 0) & (x <= 1), "eps in [0, 1]")
+    a = check_array(alpha, "alpha", lambda x: (x > 0) & np.isfinite(x), "alpha > 0 (finite)")
+    return np.broadcast_arrays(d, s, e, a)
 
 
 def lasso_denoiser_mse(tau2, eps, alpha):

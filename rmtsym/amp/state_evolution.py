@@ -59,7 +59,7 @@ import sympy as sp
 from ..bases.functions import Z
 from ..bases.gaussian import gaussian_expectation
 from ..core.derivation import Derivation
-from ..errors import NoClosedFormError, ParameterError, check_int
+from ..errors import NoClosedFormError, ParameterError, check_array, check_int
 from .denoisers import TAU, Y, Denoiser, Phi, lambdify, phi, posterior_mean, soft_threshold, to_exp
 from .priors import X, Prior, _values, bernoulli_gaussian, latex_names
 
@@ -689,19 +689,11 @@ def state_evolution(prior: Prior, denoiser: Denoiser, delta, sigma, **kwargs) ->
 
 
 def _check_delta(delta) -> np.ndarray:
-    d = np.asarray(delta, dtype=float)
-    bad = ~(d > 0) | ~np.isfinite(d)
-    if np.any(bad):
-        raise ParameterError("delta", float(d[bad].ravel()[0]) if d.ndim else float(d), "delta = n/N > 0 (finite)")
-    return d
+    return check_array(delta, "delta", lambda d: (d > 0) & np.isfinite(d), "delta = n/N > 0 (finite)")
 
 
 def _check_sigma(sigma) -> np.ndarray:
-    s = np.asarray(sigma, dtype=float)
-    bad = ~(s >= 0) | ~np.isfinite(s)
-    if np.any(bad):
-        raise ParameterError("sigma", float(s[bad].ravel()[0]) if s.ndim else float(s), "sigma >= 0 (finite)")
-    return s
+    return check_array(sigma, "sigma", lambda s: (s >= 0) & np.isfinite(s), "sigma >= 0 (finite)")
 
 
 # ---- module-level standard models (registered at import) -------------------------------------------
