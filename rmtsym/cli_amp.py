@@ -9,12 +9,12 @@ standard error (never a number posing as a fixed point).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import numpy as np
 
 from .cli_curve import add_output_options, parse_range, print_curve, range_type
+from .cli_curve import print_table as _print_table
 from .cli_curve import pyplot as _pyplot
 from .cli_types import int_in
 from .errors import ParameterError
@@ -194,17 +194,7 @@ def _add_run_options(p) -> None:
 def _print_run(args, title: str, meta: dict, columns: dict[str, np.ndarray]) -> int:
     """Per-iteration table ``t, columns...`` (or JSON), and a log-scale plot of every column."""
     t = np.arange(len(next(iter(columns.values()))))
-    if args.json:
-        clean = lambda v: [None if not np.isfinite(a) else float(a) for a in np.asarray(v, float)]  # noqa: E731
-        print(json.dumps({"title": title, **meta, "t": t.tolist(), **{k: clean(v) for k, v in columns.items()}},
-                         indent=2))
-    else:
-        print(f"# {title}")
-        for k, v in meta.items():
-            print(f"# {k}: {v}")
-        print("  ".join(f"{n:>12}" for n in ["t", *columns]))
-        for i in t:
-            print("  ".join([f"{i:>12d}", *(f"{np.asarray(c, float)[i]:>12.6g}" for c in columns.values())]))
+    _print_table(args, title, meta, "t", t, columns)
     if args.plot:
         plt = _pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -404,20 +394,13 @@ def _run_phase(args) -> int:
         sim = {"delta": xs, "rho": means, "success_rate": ses}
     cols = {"rho": r.rho, "eps": r.eps, "alpha": r.alpha}
     title = "Noiseless LASSO/AMP phase transition (rho = k/n)"
-    if args.json:
-        clean = lambda v: [float(a) for a in np.asarray(v, float)]  # noqa: E731
-        print(json.dumps({"title": title, "derivation": AMP_LASSO_PHASE_TRANSITION.name, "delta": clean(d),
-                          **{k: clean(v) for k, v in cols.items()}, **({"simulation": sim} if sim else {})},
-                         indent=2))
-    else:
-        print(f"# {title}\n# derivation: {AMP_LASSO_PHASE_TRANSITION.name}")
-        print("  ".join(f"{n:>12}" for n in ["delta", *cols]))
-        for i in range(d.size):
-            print("  ".join(f"{v:>12.6g}" for v in [d[i], *(c[i] for c in cols.values())]))
-        if sim:
-            print("# AMP runs (N = %d, 300 iterations, success = MSE < 1e-4 eps):" % args.N)
-            for a, b, c in zip(sim["delta"], sim["rho"], sim["success_rate"]):
-                print(f"#   delta={a:.4g} rho={b:.4g}: success rate {c:.2f}")
+    notes = []
+    if sim:
+        notes.append("AMP runs (N = %d, 300 iterations, success = MSE < 1e-4 eps):" % args.N)
+        notes += [f"  delta={a:.4g} rho={b:.4g}: success rate {c:.2f}"
+                  for a, b, c in zip(sim["delta"], sim["rho"], sim["success_rate"])]
+    _print_table(args, title, {"derivation": AMP_LASSO_PHASE_TRANSITION.name}, "delta", d, cols,
+                 extra={"simulation": sim} if sim else None, notes=notes)
     if args.plot:
         plt = _pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(5.6, 4.4))
@@ -654,19 +637,11 @@ def _run_at_line(args) -> int:
                              "converged": bool(r.converged), "sweeps": int(r.sweeps),
                              "last_change": float(r.changes[-1])})
     title = f"AT line of the Ising model, coupling {args.coupling}"
-    if args.json:
-        clean = lambda v: [None if not np.isfinite(a) else float(a) for a in np.asarray(v, float)]  # noqa: E731
-        print(json.dumps({"title": title, "derivation": AMP_RSMP_AT_LINE.name, "h": clean(h), "beta_AT": clean(b),
-                          "q": clean(q), **({"runs": runs} if args.simulate else {})}, indent=2))
-    else:
-        print(f"# {title}\n# derivation: {AMP_RSMP_AT_LINE.name}")
-        print("  ".join(f"{n:>12}" for n in ("h", "beta_AT", "q")))
-        for i in range(h.size):
-            print("  ".join(f"{v:>12.6g}" for v in (h[i], b[i], q[i])))
-        for r in runs:
-            print(f"# run N={args.N} {r['algorithm']}: h={r['h']:.4g} beta={r['beta']:.4g} "
-                  f"({r['beta/beta_AT']:g} beta_AT): {'converged' if r['converged'] else 'not converged'} "
-                  f"after {r['sweeps']} sweeps (last change {r['last_change']:.2g})")
+    notes = [f"run N={args.N} {r['algorithm']}: h={r['h']:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
+             f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
+             f"(last change {r['last_change']:.2g})" for r in runs]
+    _print_table(args, title, {"derivation": AMP_RSMP_AT_LINE.name}, "h", h, {"beta_AT": b, "q": q},
+                 extra={"runs": runs} if args.simulate else None, notes=notes)
     if args.plot:
         plt = _pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(5.6, 4.2))
@@ -924,18 +899,9 @@ def _run_latent(args) -> int:
                 runs.append({x_name: float(x[i]), "beta": beta, "beta/beta_AT": side, "converged": bool(r.converged),
                              "sweeps": int(r.sweeps), "last_change": float(r.changes[-1])})
     title = f"Gaussian latent model, coupling {args.coupling}, teacher {args.teacher}"
-    if args.json:
-        clean = lambda v: [None if not np.isfinite(a) else float(a) for a in np.asarray(v, float)]  # noqa: E731
-        print(json.dumps({"title": title, "derivation": AMP_LATENT_AT_LINE.name, x_name: clean(x),
-                          **{k: clean(v) for k, v in cols.items()}, **({"runs": runs} if args.simulate else {})},
-                         indent=2))
-        return 0
-    print(f"# {title}\n# derivation: {AMP_LATENT_AT_LINE.name}")
-    print("  ".join(f"{n:>12}" for n in (x_name, *cols)))
-    for i in range(x.size):
-        print("  ".join(f"{v:>12.6g}" for v in (x[i], *(c[i] for c in cols.values()))))
-    for r in runs:
-        print(f"# run N={args.N} EC: {x_name}={r[x_name]:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
-              f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
-              f"(last change {r['last_change']:.2g})")
+    notes = [f"run N={args.N} EC: {x_name}={r[x_name]:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
+             f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
+             f"(last change {r['last_change']:.2g})" for r in runs]
+    _print_table(args, title, {"derivation": AMP_LATENT_AT_LINE.name}, x_name, x, cols,
+                 extra={"runs": runs} if args.simulate else None, notes=notes)
     return 0

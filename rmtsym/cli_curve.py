@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "pyplot", "FAMILIES"]
+__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "print_table", "pyplot", "FAMILIES"]
 
 #: sub-verb modules, imported if present
 FAMILIES = ["ridge", "krr", "rf", "noise", "icl", "one_step"]
@@ -61,30 +61,41 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _floats(v) -> list:
+    """JSON list of floats, non-finite values as null (never a large finite number)."""
+    return [None if not np.isfinite(t) else float(t) for t in np.asarray(v, float)]
+
+
+def print_table(args, title: str, meta: dict, x_name: str, x, columns: dict, *, extra: dict | None = None,
+                 notes=()) -> None:
+    """``x`` and ``columns`` as JSON (with ``meta`` and ``extra``) or as a table with ``# `` header and
+    ``notes`` lines."""
+    if args.json:
+        xs = np.asarray(x).tolist() if np.asarray(x).dtype.kind in "iu" else _floats(x)  # an integer axis stays integer
+        print(json.dumps({"title": title, **meta, x_name: xs, **{k: _floats(v) for k, v in columns.items()},
+                          **(extra or {})}, indent=2))
+        return
+    print(f"# {title}")
+    for k, v in meta.items():
+        print(f"# {k}: {v}")
+    print("  ".join(f"{n:>12}" for n in (x_name, *columns)))
+    cols = [np.asarray(c, float) for c in columns.values()]
+    for i in range(len(x)):
+        print("  ".join(f"{v:>12.6g}" for v in (x[i], *(c[i] for c in cols))))
+    for line in notes:
+        print(f"# {line}")
+
+
 def print_curve(args, x_name: str, x: np.ndarray, columns: dict, *, title: str, meta: dict | None = None,
                 sim: dict | None = None, logx: bool = False, logy: bool = False, y_key: str | None = None) -> int:
     """Print a learning curve as a table (or JSON), and plot ``y_key`` (default: first column)
     against ``x`` with simulation points ``sim = {"x": [...], "mean": [...], "se": [...]}``.
     Non-finite values print as ``inf``/``nan`` (never as a large finite number)."""
     y_key = y_key or next(iter(columns))
-    if args.json:
-        def clean(v):
-            return [None if not np.isfinite(t) else float(t) for t in np.asarray(v, float)]
-        out = {"title": title, **(meta or {}), x_name: clean(x), **{k: clean(v) for k, v in columns.items()}}
-        if sim:
-            out["simulation"] = {k: clean(v) for k, v in sim.items()}
-        print(json.dumps(out, indent=2))
-    else:
-        print(f"# {title}")
-        for k, v in (meta or {}).items():
-            print(f"# {k}: {v}")
-        names = [x_name, *columns]
-        print("  ".join(f"{n:>12}" for n in names))
-        for i in range(len(x)):
-            print("  ".join(f"{v:>12.6g}" for v in [x[i], *(np.asarray(c, float)[i] for c in columns.values())]))
-        if sim:
-            print("# simulation: " + "  ".join(f"{x_name}={a:.4g}: {m:.5g} ± {s:.2g}"
-                                              for a, m, s in zip(sim["x"], sim["mean"], sim["se"])))
+    notes = ["simulation: " + "  ".join(f"{x_name}={a:.4g}: {m:.5g} ± {s:.2g}"
+                                        for a, m, s in zip(sim["x"], sim["mean"], sim["se"]))] if sim else []
+    print_table(args, title, meta or {}, x_name, x, columns,
+                extra={"simulation": {k: _floats(v) for k, v in sim.items()}} if sim else None, notes=notes)
     if args.plot:
         plt = pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
