@@ -13,9 +13,7 @@ import sys
 
 import numpy as np
 
-from .cli_curve import add_output_options, parse_range, print_curve, range_type
-from .cli_curve import print_table as _print_table
-from .cli_curve import pyplot as _pyplot
+from .cli_curve import add_output_options, parse_range, print_curve, print_table, pyplot, range_type, sim_indices
 from .cli_types import int_in
 from .errors import ParameterError
 
@@ -49,16 +47,12 @@ def _save(plt, fig, path: str) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def _sim_indices(n: int, k: int) -> np.ndarray:
-    return np.unique(np.linspace(0, n - 1, max(1, min(k, n))).astype(int))
-
-
 def _simulate(x: np.ndarray, args, value) -> dict:
     """Monte Carlo points for ``print_curve``: at ``--sim-points`` indices ``i`` of ``x``, the mean
     and standard error of ``value(i, seed)`` over ``--reps`` seeds (at least 2); non-finite values
     (e.g. a run that did not converge) are dropped, and a point with fewer than 2 left is skipped."""
     xs, means, ses = [], [], []
-    for i in _sim_indices(x.size, args.sim_points):
+    for i in sim_indices(x.size, args.sim_points):
         vals = [v for v in (value(i, args.seed + k) for k in range(max(args.reps, 2))) if np.isfinite(v)]
         if len(vals) >= 2:
             xs.append(float(x[i]))
@@ -194,9 +188,9 @@ def _add_run_options(p) -> None:
 def _print_run(args, title: str, meta: dict, columns: dict[str, np.ndarray]) -> int:
     """Per-iteration table ``t, columns...`` (or JSON), and a log-scale plot of every column."""
     t = np.arange(len(next(iter(columns.values()))))
-    _print_table(args, title, meta, "t", t, columns)
+    print_table(args, title, meta, "t", t, columns)
     if args.plot:
-        plt = _pyplot(args.plot)
+        plt = pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         styles = iter(["o", "-", "s", "--", "^", ":"])
         for k, v in columns.items():
@@ -380,7 +374,7 @@ def _run_phase(args) -> int:
         from .simulate.amp import run_lasso_amp
 
         xs, means, ses = [], [], []
-        for i in _sim_indices(d.size, args.sim_points):
+        for i in sim_indices(d.size, args.sim_points):
             if not 0.2 <= d[i] <= 0.95:  # below 0.2 the k ~ eps delta N nonzeros are too few at N ~ 10^3
                 continue
             for side in (0.8, 1.2):
@@ -399,10 +393,10 @@ def _run_phase(args) -> int:
         notes.append("AMP runs (N = %d, 300 iterations, success = MSE < 1e-4 eps):" % args.N)
         notes += [f"  delta={a:.4g} rho={b:.4g}: success rate {c:.2f}"
                   for a, b, c in zip(sim["delta"], sim["rho"], sim["success_rate"])]
-    _print_table(args, title, {"derivation": AMP_LASSO_PHASE_TRANSITION.name}, "delta", d, cols,
+    print_table(args, title, {"derivation": AMP_LASSO_PHASE_TRANSITION.name}, "delta", d, cols,
                  extra={"simulation": sim} if sim else None, notes=notes)
     if args.plot:
-        plt = _pyplot(args.plot)
+        plt = pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(5.6, 4.4))
         ax.plot(d, r.rho, "k-", lw=1.5, label="rho_SE(delta) (closed form)")
         if sim:
@@ -614,7 +608,7 @@ def _run_at_line(args) -> int:
         from .simulate.sequential import ec_gaussian_stage, run_sequential_bp, run_sequential_ec
 
         J = sample(args.N, args.seed)
-        for i in _sim_indices(h.size, args.sim_points):
+        for i in sim_indices(h.size, args.sim_points):
             if not np.isfinite(b[i]):
                 continue
             for side in (0.9, 1.2):
@@ -640,10 +634,10 @@ def _run_at_line(args) -> int:
     notes = [f"run N={args.N} {r['algorithm']}: h={r['h']:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
              f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
              f"(last change {r['last_change']:.2g})" for r in runs]
-    _print_table(args, title, {"derivation": AMP_RSMP_AT_LINE.name}, "h", h, {"beta_AT": b, "q": q},
+    print_table(args, title, {"derivation": AMP_RSMP_AT_LINE.name}, "h", h, {"beta_AT": b, "q": q},
                  extra={"runs": runs} if args.simulate else None, notes=notes)
     if args.plot:
-        plt = _pyplot(args.plot)
+        plt = pyplot(args.plot)
         fig, ax = plt.subplots(figsize=(5.6, 4.2))
         ax.plot(h, b, "k-", label="AT line beta_AT(h)")
         for r in runs:
@@ -881,7 +875,7 @@ def _run_latent(args) -> int:
 
         J = sample(args.N, args.seed)
         _, y = teacher.sample(args.N, seed=args.seed + 1)
-        for i in _sim_indices(x.size, args.sim_points):
+        for i in sim_indices(x.size, args.sim_points):
             if not ok[i]:
                 continue
             st = MixtureSite(f["s"][i], f["eps"][i], f["a"][i])
@@ -902,6 +896,6 @@ def _run_latent(args) -> int:
     notes = [f"run N={args.N} EC: {x_name}={r[x_name]:.4g} beta={r['beta']:.4g} ({r['beta/beta_AT']:g} beta_AT): "
              f"{'converged' if r['converged'] else 'not converged'} after {r['sweeps']} sweeps "
              f"(last change {r['last_change']:.2g})" for r in runs]
-    _print_table(args, title, {"derivation": AMP_LATENT_AT_LINE.name}, x_name, x, cols,
+    print_table(args, title, {"derivation": AMP_LATENT_AT_LINE.name}, x_name, x, cols,
                  extra={"runs": runs} if args.simulate else None, notes=notes)
     return 0

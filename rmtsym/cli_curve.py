@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "print_table", "pyplot", "FAMILIES"]
+__all__ = ["add_curve_parser", "parse_range", "add_output_options", "print_curve", "print_table", "pyplot", "sim_indices", "FAMILIES"]
 
 #: sub-verb modules, imported if present
 FAMILIES = ["ridge", "krr", "rf", "noise", "icl", "one_step"]
@@ -59,6 +59,11 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the curve (and simulation points)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def sim_indices(n: int, k: int) -> np.ndarray:
+    """``k`` evenly spread indices into a grid of ``n`` points (fewer if ``n < k``), for simulated points."""
+    return np.unique(np.linspace(0, n - 1, max(1, min(k, n))).astype(int))
 
 
 def _floats(v) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cli_curve import add_output_options, parse_range, print_curve, range_type
+from .cli_curve import add_output_options, parse_range, print_curve, range_type, sim_indices
 from .errors import ParameterError
 
 __all__ = ["add_parsers"]
@@ -62,7 +62,7 @@ def _run_icl(args) -> int:
     if args.simulate:
         from .simulate.icl import simulate_icl
 
-        idx = np.unique(np.linspace(0, x.size - 1, max(1, min(args.sim_points, x.size))).astype(int))
+        idx = sim_indices(x.size, args.sim_points)
         xs, means, ses = [], [], []
         for i in idx:
             if full["ridge"][i] == 0 and round(full["tau"][i] * args.dim ** 2) == args.dim * (args.dim + 1):

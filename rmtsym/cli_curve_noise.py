@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from .cli_curve import add_output_options, print_curve, range_type
+from .cli_curve import add_output_options, print_curve, pyplot, range_type, sim_indices
 from .errors import ParameterError
 
 __all__ = ["add_parsers"]
@@ -75,7 +75,7 @@ def _run_noise(args) -> int:
     if args.simulate:
         from .simulate.noise_injection import simulate_noise_injection
 
-        idx = np.unique(np.linspace(0, x.size - 1, max(1, min(args.sim_points, x.size))).astype(int))
+        idx = sim_indices(x.size, args.sim_points)
         series = {f"L={L}": ([], [], []) for L in args.copies}
         series["weighted"] = ([], [], [])
         for k, i in enumerate(idx):
@@ -109,8 +109,6 @@ def _run_noise(args) -> int:
 
 
 def _plot(path, x, y, sim, extra, args) -> None:
-    from .cli_curve import pyplot
-
     plt = pyplot(path)
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))

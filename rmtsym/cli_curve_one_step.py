@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cli_curve import add_output_options, print_curve, range_type
+from .cli_curve import add_output_options, print_curve, range_type, sim_indices
 from .errors import ParameterError
 
 __all__ = ["add_parsers"]
@@ -49,7 +49,7 @@ def _run(args) -> int:
     u = one_step_error(args.act, args.target, 0.0, args.alpha0, x, args.ridge, **kw)
     sim = None
     if args.simulate:
-        idx = np.unique(np.linspace(0, x.size - 1, max(1, min(args.sim_points, x.size))).astype(int))
+        idx = sim_indices(x.size, args.sim_points)
         s = simulate_one_step_error(args.act, args.target, args.lr, args.alpha0, x[idx], args.ridge,
                                     d=args.sim_dim, reps=max(args.reps, 2), seed=args.seed)
         sim = {"x": list(x[idx]), "mean": list(s.mean), "se": list(s.se)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cli_curve import add_output_options, print_curve, range_type
+from .cli_curve import add_output_options, print_curve, range_type, sim_indices
 from .errors import ParameterError
 
 __all__ = ["add_parsers"]
@@ -100,7 +100,7 @@ def _run_rf(args) -> int:
     if args.simulate:
         from .simulate.random_features import simulate_rf
 
-        idx = np.unique(np.linspace(0, x.size - 1, max(1, min(args.sim_points, x.size))).astype(int))
+        idx = sim_indices(x.size, args.sim_points)
         xs, means, ses = [], [], []
         for i in idx:
             p1 = float(np.broadcast_to(args.psi1, x.shape)[i] if args.psi1.size > 1 else args.psi1[0])
