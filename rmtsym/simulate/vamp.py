@@ -21,6 +21,7 @@ import numpy as np
 
 from ..amp.vamp import _check_prior, bg_posterior_mean
 from ..errors import ParameterError, check_int
+from .amp_separable import amp_iterate
 
 __all__ = ["Design", "iid_design", "geometric_design", "VampRun", "run_vamp", "run_amp_bayes"]
 
@@ -125,20 +126,10 @@ def run_amp_bayes(design: Design, eps: float, sigma2: float, iters: int = 15, se
     _check_prior(eps, sigma2)
     iters = check_int(iters, "iters", 1)
     x0, y = _problem(design, eps, sigma2, seed)
-    A = design.A
-    n, N = A.shape
-    delta = n / N
-    x = np.zeros(N)
-    z = y.copy()
-    mse = np.empty(iters)
     with np.errstate(all="ignore"):
-        for t in range(iters):
-            t2 = float(z @ z) / n
-            u = x + A.T @ z
-            x, dx = bg_posterior_mean(u, 1.0 / t2, eps)
-            z = y - A @ x + z * float(np.mean(dx)) / delta
-            mse[t] = float(np.mean((x - x0) ** 2))
-            if not np.isfinite(mse[t]):
-                mse[t:] = np.inf
-                break
-    return VampRun(mse=mse, x=x, x0=x0)
+        run = amp_iterate(design.A, y, x0, lambda u, tau: bg_posterior_mean(u, 1.0 / (tau * tau), eps), None, iters)
+    mse = run.mse.copy()
+    blown = np.flatnonzero(~np.isfinite(mse))
+    if blown.size:  # a run that blew up stays blown up (no NaN arithmetic past that point)
+        mse[blown[0]:] = np.inf
+    return VampRun(mse=mse, x=run.x, x0=x0)
