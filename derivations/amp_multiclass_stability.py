@@ -16,8 +16,8 @@ import numpy as np
 
 from rmtsym.amp.multiclass import GaussianMixture
 from rmtsym.amp.multiclass_stability import (AMP_MULTICLASS_GAIN_STABILITY, contraction_rate, critical_gain,
-                                             gain_state_evolution, run_gain_amp)
-from rmtsym.simulate.multiclass import sample_gaussian_mixture
+                                             gain_state_evolution)
+from rmtsym.simulate.multiclass import run_gain_amp, sample_gaussian_mixture
 from rmtsym.tour import Row, TourContext, main_for
 
 TITLE = "Multi-class AMP convergence criterion: multivariate AT radius crossing 1 (gain family)"

@@ -12,9 +12,9 @@ import pytest
 
 from rmtsym.amp.multiclass import GaussianMixture
 from rmtsym.amp.multiclass_stability import (AMP_MULTICLASS_GAIN_STABILITY, contraction_rate, critical_gain,
-                                             gain_denoiser, gain_state_evolution, projected_nodes, run_gain_amp)
+                                             gain_denoiser, gain_state_evolution, projected_nodes)
 from rmtsym.errors import ParameterError
-from rmtsym.simulate.multiclass import sample_gaussian_mixture
+from rmtsym.simulate.multiclass import run_gain_amp, sample_gaussian_mixture
 
 K3 = GaussianMixture(K=3)
 ALPHA = 2.0

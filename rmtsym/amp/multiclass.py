@@ -71,6 +71,7 @@ __all__ = [
     "multiclass_state_evolution",
     "argmax_error",
     "rho_at_bound",
+    "empirical_rho_at",
     "AMP_MULTICLASS_SE",
 ]
 
@@ -339,6 +340,15 @@ def argmax_error(means: np.ndarray, cov: np.ndarray, priors: np.ndarray, *, abse
             acc += priors[c] * pc
         out[i] = 1.0 - acc
     return out.reshape(shape)
+
+
+def empirical_rho_at(J: np.ndarray, V: np.ndarray, alpha: float) -> float:
+    """``spr(alpha mean_mu T_mu (x) T_mu)``, ``T_mu = V J_mu``, from the per-row Onsager Jacobians ``J``
+    (n, K, K) of a run (the finite-size counterpart of ``rho_at`` of the state evolution)."""
+    K = V.shape[0]
+    T = V @ J
+    TT = np.einsum("nij,nkl->ikjl", T, T).reshape(K * K, K * K) / len(J)
+    return float(alpha * np.abs(np.linalg.eigvals(TT)).max())
 
 
 def rho_at_bound(Vhat: np.ndarray, lam) -> np.ndarray:

@@ -78,7 +78,7 @@ from ..errors import ConvergenceError, ParameterError, check_int
 from .multiclass import GaussianMixture, softmax
 
 __all__ = ["gain_denoiser", "projected_nodes", "GainSE", "gain_state_evolution", "critical_gain",
-           "GainAMPRun", "run_gain_amp", "empirical_rho_at", "contraction_rate",
+           "contraction_rate",
            "AMP_MULTICLASS_GAIN_STABILITY"]
 
 
@@ -219,61 +219,6 @@ def critical_gain(model: GaussianMixture, alpha: float, lam: float, bracket=(1.0
         raise ParameterError("bracket", (lo, hi), f"a gain interval where rho_AT - 1 changes sign "
                              f"(got {flo + 1:.3g}, {fhi + 1:.3g})")
     return float(brentq(f, lo, hi, xtol=xtol))
-
-
-# ---- AMP on data --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GainAMPRun:
-    """``W`` last iterate, ``V``; ``diffs[t] = ||W^{t+1} - W^t||_F / sqrt(d)``; ``rho_at`` the empirical
-    ``alpha mean_mu T (x) T`` radius at the last iterate; ``converged`` (``diffs <= tol ||W||/sqrt d``)
-    and ``iterations``. A run with ``converged=False`` reports its last iterate, not a fixed point."""
-
-    W: np.ndarray
-    V: np.ndarray
-    diffs: np.ndarray
-    rho_at: float
-    converged: bool
-    iterations: int
-
-
-def empirical_rho_at(J: np.ndarray, V: np.ndarray, alpha: float) -> float:
-    """``spr(alpha mean_mu T_mu (x) T_mu)``, ``T_mu = V J_mu``; ``J`` (n, K, K)."""
-    K = V.shape[0]
-    T = V @ J
-    TT = np.einsum("nij,nkl->ikjl", T, T).reshape(K * K, K * K) / len(J)
-    return float(alpha * np.abs(np.linalg.eigvals(TT)).max())
-
-
-def run_gain_amp(X: np.ndarray, y, lam: float, gain: float, Delta: float = 1.0, K: int | None = None, *,
-                 iters: int = 400, tol: float = 1e-10) -> GainAMPRun:
-    """AMP with the gain denoiser on data ``X`` (n, d), labels ``y`` (module docstring)."""
-    X = np.asarray(X, float)
-    n, d = X.shape
-    y = np.asarray(y).astype(int)
-    K = int(y.max()) + 1 if K is None else check_int(K, "K", 2)
-    lam, gain, Delta = _check_pos("lam", lam), _check_pos("gain", gain), _check_pos("Delta", Delta)
-    iters = check_int(iters, "iters", 1)
-    alpha = n / d
-    I = np.eye(K)
-    W, G, V = np.zeros((d, K)), np.zeros((n, K)), Delta / lam * I
-    diffs = []
-    conv = False
-    t = 0
-    for t in range(1, iters + 1):
-        G, J = gain_denoiser(X @ W - G @ V, y, gain)
-        A = alpha * Delta * J.mean(0)
-        P = np.linalg.inv(lam * I + 0.5 * (A + A.T))
-        Wn = (X.T @ G + W @ A) @ P
-        V = Delta * 0.5 * (P + P.T)
-        dW = float(np.linalg.norm(Wn - W))
-        W = Wn
-        diffs.append(dW / np.sqrt(d))
-        if dW <= tol * float(np.linalg.norm(W)):
-            conv = True
-            break
-    _, J = gain_denoiser(X @ W - G @ V, y, gain)
-    return GainAMPRun(W=W, V=V, diffs=np.array(diffs), rho_at=empirical_rho_at(J, V, alpha),
-                      converged=conv, iterations=t)
 
 
 def contraction_rate(diffs: np.ndarray, hi: float = 1e-2, lo: float = 1e-8) -> float:

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from ..amp.multiclass import GaussianMixture, cross_entropy, multiclass_prox, softmax
+from ..amp.multiclass import GaussianMixture, cross_entropy, empirical_rho_at, multiclass_prox, softmax
+from ..amp.multiclass_stability import gain_denoiser
 from ..errors import ParameterError, check_int
 
-__all__ = ["MixtureSample", "MulticlassAMPRun", "sample_gaussian_mixture", "run_multiclass_amp",
+__all__ = ["MixtureSample", "MulticlassAMPRun", "sample_gaussian_mixture", "run_multiclass_amp", "run_gain_amp",
+           "amp_rows",
            "fit_multiclass_erm", "fit_multiclass_sklearn", "erm_objective", "population_test_error",
            "training_error"]
 
@@ -101,6 +103,33 @@ def run_multiclass_amp(X: np.ndarray, y, lam: float, Delta: float = 1.0, K: int 
     Stops early (``converged=False``) if ``||W||_F / sqrt(d)`` exceeds ``blowup``; a run with
     ``converged=False`` reports its last iterate, which is not the ERM minimiser.
     """
+    y = np.asarray(y).astype(int)
+    z = None
+
+    def prox_rows(Om, V):  # warm-started from the previous prox
+        nonlocal z
+        r = multiclass_prox(Om, y, V, z0=z)
+        z = r.z
+        return r.g, r.J
+
+    return amp_rows(X, y, prox_rows, lam, Delta, K, M=M, iters=iters, tol=tol, keep_history=keep_history,
+                    blowup=blowup, onsager=onsager)
+
+
+def run_gain_amp(X: np.ndarray, y, lam: float, gain: float, Delta: float = 1.0, K: int | None = None, *,
+                 iters: int = 400, tol: float = 1e-10) -> MulticlassAMPRun:
+    """The same AMP with the gain row function ``g = gain (e_y - softmax(omega))``, ``J = gain H``
+    of :mod:`rmtsym.amp.multiclass_stability` (its fixed point is not an ERM)."""
+    y = np.asarray(y).astype(int)
+    return amp_rows(X, y, lambda Om, V: gain_denoiser(Om, y, gain), lam, Delta, K, iters=iters, tol=tol)
+
+
+def amp_rows(X: np.ndarray, y, row, lam: float, Delta: float = 1.0, K: int | None = None, *,
+             M: np.ndarray | None = None, iters: int = 500, tol: float = 1e-10, keep_history: bool = False,
+             blowup: float = 1e8, onsager: bool = True) -> MulticlassAMPRun:
+    """Multi-class AMP with any row function ``row(Omega, V) -> (G, J)`` (``G`` (n, K) rows of ``g``,
+    ``J`` (n, K, K) their Onsager Jacobians ``-dg/domega``); the stopping rules of
+    :func:`run_multiclass_amp`."""
     X = np.asarray(X, float)
     n, d = X.shape
     y = np.asarray(y).astype(int)
@@ -118,16 +147,14 @@ def run_multiclass_amp(X: np.ndarray, y, lam: float, Delta: float = 1.0, K: int 
     W = np.zeros((d, K))
     G = np.zeros((n, K))
     V = Delta / lam * I
-    z = None
     hist = [W.copy()] if keep_history else None
     diffs, Mo, Qs = [], [], []
     conv = False
     t = 0
     for t in range(1, iters + 1):
         Om = X @ W - G @ V if onsager else X @ W
-        r = multiclass_prox(Om, y, V, z0=z)
-        z, G = r.z, r.g
-        A = alpha * Delta * r.J.mean(0)
+        G, J = row(Om, V)
+        A = alpha * Delta * J.mean(0)
         A = 0.5 * (A + A.T)
         P = np.linalg.inv(lam * I + A)
         Wn = (X.T @ G + W @ A) @ P
@@ -145,14 +172,11 @@ def run_multiclass_amp(X: np.ndarray, y, lam: float, Delta: float = 1.0, K: int 
         if dW <= tol * nW:
             conv = True
             break
-    # empirical AT radius at the last iterate: alpha mean_mu T (x) T, T = V H (I + V H)^{-1}
-    r = multiclass_prox(X @ W - G @ V, y, V)
-    T = V @ r.J
-    TT = np.einsum("nij,nkl->ikjl", T, T).reshape(K * K, K * K) / n
-    rho = float(alpha * np.abs(np.linalg.eigvals(TT)).max())
+    # empirical AT radius at the last iterate: alpha mean_mu T (x) T, T = V J
+    _, J = row(X @ W - G @ V, V)
     return MulticlassAMPRun(W=W, V=V, diffs=np.array(diffs), M_o=np.array(Mo), Q=np.array(Qs),
-                            history=np.array(hist) if keep_history else None, rho_at=rho,
-                            converged=conv, iterations=t)
+                            history=np.array(hist) if keep_history else None,
+                            rho_at=empirical_rho_at(J, V, alpha), converged=conv, iterations=t)
 
 
 def erm_objective(W: np.ndarray, X: np.ndarray, y, lam: float) -> tuple[float, np.ndarray]:
